@@ -1,0 +1,284 @@
+using System.Text;
+using ProcActors.Procfs.Native;
+
+namespace ProcActors.Procfs;
+
+/// <summary>What to read beyond stat, status, io, fd and limits; the defaults are process-exporter's.</summary>
+public sealed record ProcfsOptions
+{
+    /// <summary>Read smaps_rollup for proportional memory (process-exporter's -gather-smaps).</summary>
+    public bool GatherSmaps { get; init; } = true;
+
+    /// <summary>Read task/[tid]/ files for per-thread metrics (process-exporter's -threads).</summary>
+    public bool Threads { get; init; } = true;
+
+    /// <summary>Read wchan (the kernel function a sleeping task waits in).</summary>
+    public bool Wchan { get; init; } = true;
+}
+
+/// <summary>
+/// Reads a procfs tree rooted at any path (/proc, /host/proc, a fixture folder) with libc calls into reused
+/// buffers: a steady scan allocates nothing per process. One reader serves one scanner at a time.
+/// </summary>
+public sealed class ProcfsReader : IProcSource
+{
+    private readonly ProcPath _path;
+    private readonly FileBuffer _file = new();
+    private readonly ProcfsOptions _options;
+    private readonly StringPool _strings = new();
+    private readonly UserNames _users = new();
+    private readonly List<int> _pids = new(1024);
+    private readonly List<int> _tids = new(64);
+    private ThreadSample[] _threads = new ThreadSample[64];
+    private readonly byte[] _comm = new byte[256];
+    private int _commLength;
+    private int _index;
+    private ProcStat _stat;
+    private ProcStatus _status;
+
+    public ProcfsReader(string root = "/proc", ProcfsOptions? options = null)
+    {
+        Root = root;
+        _path = new ProcPath(root);
+        _options = options ?? new ProcfsOptions();
+        System = ReadSystemInfo();
+    }
+
+    public string Root { get; }
+
+    public SystemInfo System { get; }
+
+    public ProcId Current { get; private set; }
+
+    public ReadStatus CurrentStatus { get; private set; }
+
+    /// <summary>The parent pid of the current process, from its stat.</summary>
+    public int CurrentParentPid => _stat.ParentPid;
+
+    public bool BeginScan(out ScanStart start, out string? error)
+    {
+        _pids.Clear();
+        _index = -1;
+        ulong? uptime = null;
+        if (_file.Read(_path.Of("uptime"u8), out var content) == 0 &&
+            UptimeParser.TryParseTicks(content, System.ClockTicksPerSecond, out var ticks))
+        {
+            uptime = ticks;
+        }
+        start = new ScanStart(uptime);
+        var rc = FileBuffer.ListNumericEntries(_path.Of(default), _pids);
+        error = rc < 0 ? $"cannot list processes in {Root}: errno {-rc}" : null;
+        return rc == 0;
+    }
+
+    public bool MoveNext()
+    {
+        if (++_index >= _pids.Count) return false;
+        var pid = _pids[_index];
+        _commLength = 0;
+        _status = default;
+        var rc = _file.Read(_path.Of(pid, "stat"u8), out var content);
+        if (rc < 0)
+        {
+            CurrentStatus = Errno.Classify(rc);
+            Current = new ProcId(pid, 0);
+            return true;
+        }
+        if (!StatParser.TryParse(content, out _stat))
+        {
+            CurrentStatus = ReadStatus.Failed;
+            Current = new ProcId(pid, 0);
+            return true;
+        }
+        var comm = content[_stat.Comm];
+        _commLength = Math.Min(comm.Length, _comm.Length);
+        comm[.._commLength].CopyTo(_comm);
+        Current = new ProcId(pid, _stat.StartTicks);
+        CurrentStatus = ReadStatus.Ok;
+        return true;
+    }
+
+    public ReadStatus ReadMetrics(ref ProcMetrics metrics)
+    {
+        var pid = Current.Pid;
+        var partial = false;
+        metrics.Counts = default;
+        metrics.Memory = default;
+        metrics.Counts.CpuUserTicks = _stat.UserTicks;
+        metrics.Counts.CpuSystemTicks = _stat.SystemTicks;
+        metrics.Counts.MinorPageFaults = _stat.MinorFaults;
+        metrics.Counts.MajorPageFaults = _stat.MajorFaults;
+        metrics.Memory.VirtualBytes = _stat.VirtualBytes;
+        metrics.Memory.ResidentBytes = _stat.ResidentPages * (ulong)System.PageSize;
+        metrics.NumThreads = _stat.NumThreads;
+        metrics.State = _stat.State;
+        metrics.Wchan = null;
+        metrics.Threads = null;
+        metrics.ThreadCount = 0;
+        metrics.OpenFds = 0;
+        metrics.FdLimit = 0;
+
+        // status carries the context switches every process has: without it the process is not read.
+        var rc = _file.Read(_path.Of(pid, "status"u8), out var content);
+        if (rc < 0) return Errno.Classify(rc);
+        if (!StatusParser.TryParse(content, out _status)) return ReadStatus.Failed;
+        metrics.Counts.VoluntaryCtxSwitches = _status.VoluntaryCtxSwitches;
+        metrics.Counts.NonvoluntaryCtxSwitches = _status.NonvoluntaryCtxSwitches;
+        metrics.Memory.SwapBytes = _status.SwapBytes;
+
+        // Everything below is secondary: a failure leaves that part at zero and marks the read partial.
+        rc = _file.Read(_path.Of(pid, "io"u8), out content);
+        if (rc == 0 && IoParser.TryParse(content, out var io))
+        {
+            metrics.Counts.ReadBytes = io.ReadBytes;
+            metrics.Counts.WriteBytes = io.WriteBytes;
+        }
+        else if (Gone(rc)) return ReadStatus.Vanished;
+        else partial = true;
+
+        rc = FileBuffer.CountEntries(_path.Of(pid, "fd"u8));
+        if (rc >= 0) metrics.OpenFds = (ulong)rc;
+        else if (Gone(rc)) return ReadStatus.Vanished;
+        else partial = true;
+
+        rc = _file.Read(_path.Of(pid, "limits"u8), out content);
+        if (rc == 0 && LimitsParser.TryParseMaxOpenFiles(content, out var limit)) metrics.FdLimit = limit;
+        else if (Gone(rc)) return ReadStatus.Vanished;
+        else partial = true;
+
+        if (_options.GatherSmaps)
+        {
+            rc = _file.Read(_path.Of(pid, "smaps_rollup"u8), out content);
+            if (rc == 0 && SmapsRollupParser.TryParse(content, out var rollup))
+            {
+                metrics.Memory.ProportionalBytes = rollup.ProportionalBytes;
+                metrics.Memory.ProportionalSwapBytes = rollup.ProportionalSwapBytes;
+            }
+            else if (rc == 0 && content.IsEmpty) { } // kernel threads have no memory map: nothing to add
+            else if (Gone(rc)) return ReadStatus.Vanished;
+            else partial = true;
+        }
+
+        if (_options.Wchan) metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
+
+        metrics.States = default;
+        if (_options.Threads)
+        {
+            switch (ReadThreads(pid, ref metrics))
+            {
+                case ReadStatus.Vanished: return ReadStatus.Vanished;
+                case ReadStatus.Ok: break;
+                default: partial = true; break;
+            }
+        }
+        if (metrics.ThreadCount == 0) metrics.States.Add(_stat.State);
+
+        return partial ? ReadStatus.Partial : ReadStatus.Ok;
+    }
+
+    public ReadStatus ReadStatic(out ProcStatic? facts)
+    {
+        facts = null;
+        var pid = Current.Pid;
+        var rc = _file.Read(_path.Of(pid, "cmdline"u8), out var content);
+        if (rc < 0) return Errno.Classify(rc);
+        var cmdline = CmdlineParser.Parse(content);
+
+        string[] cgroups = [];
+        rc = _file.Read(_path.Of(pid, "cgroup"u8), out content);
+        if (rc == 0) cgroups = CgroupParser.Parse(content);
+        else if (Gone(rc)) return ReadStatus.Vanished;
+
+        // exe is unreadable for kernel threads and, without privilege, for other users' processes: not an error.
+        var exe = _file.ReadLink(_path.Of(pid, "exe"u8), out var target) == 0 ? Encoding.UTF8.GetString(target) : string.Empty;
+
+        facts = new ProcStatic(
+            Current,
+            _strings.Get(_comm.AsSpan(0, _commLength)),
+            cmdline,
+            cgroups,
+            _stat.ParentPid,
+            System.StartTimeOf(_stat.StartTicks),
+            _status.EffectiveUid,
+            _users.Get(_status.EffectiveUid),
+            exe);
+        return ReadStatus.Ok;
+    }
+
+    private ReadStatus ReadThreads(int pid, ref ProcMetrics metrics)
+    {
+        _tids.Clear();
+        var rc = FileBuffer.ListNumericEntries(_path.Of(pid, "task"u8), _tids);
+        if (rc < 0) return Gone(rc) ? ReadStatus.Vanished : ReadStatus.Partial;
+        if (_threads.Length < _tids.Count) _threads = new ThreadSample[Math.Max(_tids.Count, _threads.Length * 2)];
+
+        var count = 0;
+        var partial = false;
+        foreach (var tid in _tids)
+        {
+            // A thread that exits mid-read is simply not counted.
+            if (_file.Read(_path.Of(pid, tid, "stat"u8), out var content) < 0) continue;
+            if (!StatParser.TryParse(content, out var stat))
+            {
+                partial = true;
+                continue;
+            }
+            ref var thread = ref _threads[count];
+            thread.Tid = tid;
+            thread.Name = _strings.Get(content[stat.Comm]);
+            thread.State = stat.State;
+            thread.Counts = default;
+            thread.Counts.CpuUserTicks = stat.UserTicks;
+            thread.Counts.CpuSystemTicks = stat.SystemTicks;
+            thread.Counts.MinorPageFaults = stat.MinorFaults;
+            thread.Counts.MajorPageFaults = stat.MajorFaults;
+
+            rc = _file.Read(_path.Of(pid, tid, "io"u8), out content);
+            if (rc == 0 && IoParser.TryParse(content, out var io))
+            {
+                thread.Counts.ReadBytes = io.ReadBytes;
+                thread.Counts.WriteBytes = io.WriteBytes;
+            }
+            else if (!Gone(rc)) partial = true;
+
+            rc = _file.Read(_path.Of(pid, tid, "status"u8), out content);
+            if (rc == 0 && StatusParser.TryParse(content, out var status))
+            {
+                thread.Counts.VoluntaryCtxSwitches = status.VoluntaryCtxSwitches;
+                thread.Counts.NonvoluntaryCtxSwitches = status.NonvoluntaryCtxSwitches;
+            }
+            else if (!Gone(rc)) partial = true;
+
+            thread.Wchan = _options.Wchan ? ReadWchan(_path.Of(pid, tid, "wchan"u8)) : null;
+            metrics.States.Add(stat.State);
+            count++;
+        }
+        metrics.Threads = _threads;
+        metrics.ThreadCount = count;
+        return partial ? ReadStatus.Partial : ReadStatus.Ok;
+    }
+
+    private string? ReadWchan(ReadOnlySpan<byte> path)
+    {
+        if (_file.Read(path, out var content) < 0) return null;
+        content = content.TrimEnd((byte)'\n');
+        return content.IsEmpty || content.SequenceEqual("0"u8) ? null : _strings.Get(content);
+    }
+
+    /// <summary>ENOENT on a secondary file: the process is gone if its stat is gone too; else the file is just missing.</summary>
+    private bool Gone(int rc)
+    {
+        if (rc >= 0 || Errno.Classify(rc) != ReadStatus.Vanished) return false;
+        var fd = LibC.OpenRead(_path.Of(Current.Pid, "stat"u8));
+        if (fd < 0) return true;
+        LibC.CloseFd(fd);
+        return false;
+    }
+
+    private SystemInfo ReadSystemInfo()
+    {
+        long bootTime = 0;
+        if (_file.Read(_path.Of("stat"u8), out var content) == 0) SystemStatParser.TryParseBootTime(content, out bootTime);
+        return new SystemInfo(bootTime, LibC.ClockTicksPerSecond(), Environment.SystemPageSize);
+    }
+}
