@@ -58,9 +58,22 @@ public struct ThreadStates
     public readonly int Total => Running + Sleeping + Waiting + Zombie + Other;
 }
 
+/// <summary>Secondary parts of a process read that failed: their previous values stand, no delta is taken from them.</summary>
+[Flags]
+public enum MissingParts
+{
+    None = 0,
+    Io = 1,
+    OpenFds = 2,
+    FdLimit = 4,
+    Smaps = 8,
+    Threads = 16,
+}
+
 /// <summary>What changes from scan to scan for one process.</summary>
 public struct ProcMetrics
 {
+    public MissingParts Missing;
     public ProcCounts Counts;
     public ProcMemory Memory;
     public ulong OpenFds;

@@ -101,7 +101,6 @@ public sealed class ProcfsReader : IProcSource
     public ReadStatus ReadMetrics(ref ProcMetrics metrics)
     {
         var pid = Current.Pid;
-        var partial = false;
         metrics.Counts = default;
         metrics.Memory = default;
         metrics.Counts.CpuUserTicks = _stat.UserTicks;
@@ -117,6 +116,7 @@ public sealed class ProcfsReader : IProcSource
         metrics.ThreadCount = 0;
         metrics.OpenFds = 0;
         metrics.FdLimit = 0;
+        metrics.Missing = MissingParts.None;
 
         // status carries the context switches every process has: without it the process is not read.
         var rc = _file.Read(_path.Of(pid, "status"u8), out var content);
@@ -134,17 +134,17 @@ public sealed class ProcfsReader : IProcSource
             metrics.Counts.WriteBytes = io.WriteBytes;
         }
         else if (Gone(rc)) return ReadStatus.Vanished;
-        else partial = true;
+        else metrics.Missing |= MissingParts.Io;
 
         rc = FileBuffer.CountEntries(_path.Of(pid, "fd"u8));
         if (rc >= 0) metrics.OpenFds = (ulong)rc;
         else if (Gone(rc)) return ReadStatus.Vanished;
-        else partial = true;
+        else metrics.Missing |= MissingParts.OpenFds;
 
         rc = _file.Read(_path.Of(pid, "limits"u8), out content);
         if (rc == 0 && LimitsParser.TryParseMaxOpenFiles(content, out var limit)) metrics.FdLimit = limit;
         else if (Gone(rc)) return ReadStatus.Vanished;
-        else partial = true;
+        else metrics.Missing |= MissingParts.FdLimit;
 
         if (_options.GatherSmaps)
         {
@@ -156,7 +156,7 @@ public sealed class ProcfsReader : IProcSource
             }
             else if (rc == 0 && content.IsEmpty) { } // kernel threads have no memory map: nothing to add
             else if (Gone(rc)) return ReadStatus.Vanished;
-            else partial = true;
+            else metrics.Missing |= MissingParts.Smaps;
         }
 
         if (_options.Wchan) metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
@@ -168,12 +168,12 @@ public sealed class ProcfsReader : IProcSource
             {
                 case ReadStatus.Vanished: return ReadStatus.Vanished;
                 case ReadStatus.Ok: break;
-                default: partial = true; break;
+                default: metrics.Missing |= MissingParts.Threads; break;
             }
         }
         if (metrics.ThreadCount == 0) metrics.States.Add(_stat.State);
 
-        return partial ? ReadStatus.Partial : ReadStatus.Ok;
+        return metrics.Missing == MissingParts.None ? ReadStatus.Ok : ReadStatus.Partial;
     }
 
     public ReadStatus ReadStatic(out ProcStatic? facts)

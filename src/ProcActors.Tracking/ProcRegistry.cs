@@ -1,0 +1,76 @@
+using ProcActors.Procfs;
+
+namespace ProcActors.Tracking;
+
+/// <summary>
+/// Who is who: every process identity seen in the last scan, tracked under a group or ignored, and the pid of each.
+/// This is the identity half of the seed's Tracker (its Tracked/ProcIds maps). Unlike the seed, an ignored process
+/// that exits is forgotten too, so neither map outgrows the live process table.
+/// </summary>
+public sealed class ProcRegistry
+{
+    private readonly Dictionary<ProcId, Entry> _entries = [];
+    private readonly Dictionary<int, ProcId> _pids = [];
+    private long _cycle;
+
+    /// <summary>Number of identities held (tracked and ignored).</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Number of pids held: never more than <see cref="Count"/>.</summary>
+    public int PidCount => _pids.Count;
+
+    public void BeginCycle() => _cycle++;
+
+    /// <summary>Looks the identity up and marks it seen in this cycle.</summary>
+    public bool TryTouch(ProcId id, out string? group)
+    {
+        if (_entries.TryGetValue(id, out var entry))
+        {
+            entry.LastSeen = _cycle;
+            group = entry.Group;
+            return true;
+        }
+        group = null;
+        return false;
+    }
+
+    /// <summary>The group of the live process with this pid: null when unknown or ignored.</summary>
+    public bool TryGetByPid(int pid, out ProcId id, out string? group)
+    {
+        group = null;
+        if (!_pids.TryGetValue(pid, out id)) return false;
+        group = _entries[id].Group;
+        return true;
+    }
+
+    /// <summary>Registers a process seen in this cycle, under a group or, with null, as ignored. A reused pid replaces its old identity.</summary>
+    public void Add(ProcId id, string? group)
+    {
+        if (_pids.TryGetValue(id.Pid, out var old) && old != id) _entries.Remove(old);
+        _pids[id.Pid] = id;
+        _entries[id] = new Entry(group) { LastSeen = _cycle };
+    }
+
+    /// <summary>Stops tracking a process but remembers it, so it is not read again while it lives.</summary>
+    public void Ignore(ProcId id) => Add(id, null);
+
+    /// <summary>Forgets every identity not seen in this cycle: they exited.</summary>
+    public int EndCycle()
+    {
+        var removed = 0;
+        foreach (var (id, entry) in _entries)
+        {
+            if (entry.LastSeen == _cycle) continue;
+            _entries.Remove(id);
+            if (_pids.TryGetValue(id.Pid, out var current) && current == id) _pids.Remove(id.Pid);
+            removed++;
+        }
+        return removed;
+    }
+
+    private sealed class Entry(string? group)
+    {
+        public string? Group { get; } = group;
+        public long LastSeen;
+    }
+}

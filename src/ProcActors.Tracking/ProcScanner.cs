@@ -1,0 +1,160 @@
+using ProcActors.Procfs;
+using ProcActors.Tracking.Grouping;
+
+namespace ProcActors.Tracking;
+
+/// <summary>What one scan saw and could not read.</summary>
+public sealed record ScanResult
+{
+    /// <summary>Set when the process table could not be listed at all (process-exporter's scrape error).</summary>
+    public string? Error { get; init; }
+    public int Listed { get; init; }
+    public int Observed { get; init; }
+    public int New { get; init; }
+    public int Exited { get; init; }
+    public int Vanished { get; init; }
+    public int PermissionErrors { get; init; }
+    public int ReadErrors { get; init; }
+    public int PartialErrors { get; init; }
+}
+
+/// <summary>
+/// One pass over a process source, the scanning half of the seed's Tracker.Update: identifies each process by
+/// (pid, start time), reads the metrics of those tracked, reads the static facts of new ones once, names them
+/// (grouping rules, then — for the unmatched — the group of their nearest tracked ancestor), and hands every
+/// tracked process to the sink. Unreadable processes are ignored until they exit; exited ones are forgotten.
+/// </summary>
+public sealed class ProcScanner(IProcNamer namer, bool children = true)
+{
+    private readonly List<Pending> _pending = [];
+    private readonly Dictionary<int, int> _pendingByPid = [];
+    private ulong? _previousUptime;
+    private ProcMetrics _metrics;
+
+    public ProcRegistry Registry { get; } = new();
+
+    public ScanResult Scan(IProcSource source, IProcSink sink)
+    {
+        if (!source.BeginScan(out var start, out var error)) return new ScanResult { Error = error };
+        Registry.BeginCycle();
+        _pending.Clear();
+        _pendingByPid.Clear();
+        int listed = 0, observed = 0, vanished = 0, permission = 0, failed = 0, partial = 0;
+
+        while (source.MoveNext())
+        {
+            listed++;
+            if (!Counted(source.CurrentStatus, ref vanished, ref permission, ref failed)) continue;
+            var id = source.Current;
+            var known = Registry.TryTouch(id, out var group);
+            if (known && group is null) continue;
+
+            var status = source.ReadMetrics(ref _metrics);
+            if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
+            if (!Counted(status, ref vanished, ref permission, ref failed)) continue;
+            if (status == ReadStatus.Partial) partial++;
+
+            if (known)
+            {
+                var sample = new ProcSample { Id = id, Group = group!, Metrics = _metrics };
+                sink.Observe(sample);
+                observed++;
+                continue;
+            }
+
+            status = source.ReadStatic(out var facts);
+            if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
+            if (!Counted(status, ref vanished, ref permission, ref failed)) continue;
+            _pendingByPid[id.Pid] = _pending.Count;
+            _pending.Add(new Pending(facts!, Detach(_metrics)));
+        }
+
+        var fresh = NameAndObserveNew(sink, start.UptimeTicks);
+        var exited = Registry.EndCycle();
+        _previousUptime = start.UptimeTicks;
+        return new ScanResult
+        {
+            Listed = listed,
+            Observed = observed + fresh,
+            New = fresh,
+            Exited = exited,
+            Vanished = vanished,
+            PermissionErrors = permission,
+            ReadErrors = failed,
+            PartialErrors = partial,
+        };
+    }
+
+    /// <summary>Counts a failed read; true when the process can be used.</summary>
+    private static bool Counted(ReadStatus status, ref int vanished, ref int permission, ref int failed)
+    {
+        switch (status)
+        {
+            case ReadStatus.Ok or ReadStatus.Partial: return true;
+            case ReadStatus.Vanished: vanished++; return false;
+            case ReadStatus.PermissionDenied: permission++; return false;
+            default: failed++; return false;
+        }
+    }
+
+    /// <summary>New processes are named after the whole table is read, so that a child can find a parent seen later in the same scan.</summary>
+    private int NameAndObserveNew(IProcSink sink, ulong? uptimeNow)
+    {
+        foreach (var pending in _pending) pending.Group = namer.Name(pending.Static);
+        if (children)
+        {
+            foreach (var pending in _pending) pending.Group ??= InheritedGroup(pending, depth: 0);
+        }
+
+        var observed = 0;
+        foreach (var pending in _pending)
+        {
+            Registry.Add(pending.Static.Id, pending.Group);
+            if (pending.Group is null) continue;
+            var sample = new ProcSample
+            {
+                Id = pending.Static.Id,
+                Group = pending.Group,
+                Static = pending.Static,
+                CountFromStart = _previousUptime is { } previous && pending.Static.Id.StartTicks > previous,
+                Metrics = pending.Metrics,
+            };
+            sink.Observe(sample);
+            observed++;
+        }
+        return observed;
+    }
+
+    private string? InheritedGroup(Pending child, int depth)
+    {
+        if (child.Resolved || depth > 64) return child.Group;
+        child.Resolved = true;
+        var parentPid = child.Static.ParentPid;
+        if (parentPid <= 0 || parentPid == child.Static.Id.Pid) return child.Group;
+        if (_pendingByPid.TryGetValue(parentPid, out var index))
+        {
+            var parent = _pending[index];
+            child.Group ??= parent.Group ?? InheritedGroup(parent, depth + 1);
+        }
+        else if (Registry.TryGetByPid(parentPid, out _, out var group))
+        {
+            child.Group ??= group;
+        }
+        return child.Group;
+    }
+
+    /// <summary>Keeps a new process's metrics past the next read: the reader's thread buffer is reused.</summary>
+    private static ProcMetrics Detach(ProcMetrics metrics)
+    {
+        if (metrics.Threads is not null) metrics.Threads = metrics.Threads.AsSpan(0, metrics.ThreadCount).ToArray();
+        return metrics;
+    }
+
+    private sealed class Pending(ProcStatic facts, ProcMetrics metrics)
+    {
+        public ProcStatic Static { get; } = facts;
+        public ProcMetrics Metrics = metrics;
+        public string? Group;
+        public bool Resolved;
+    }
+}

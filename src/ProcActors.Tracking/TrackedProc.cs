@@ -1,0 +1,123 @@
+using ProcActors.Procfs;
+
+namespace ProcActors.Tracking;
+
+/// <summary>A process being tracked: its latest raw reading, and what it accrued since tracking began.</summary>
+public sealed class TrackedProc
+{
+    private Dictionary<int, TrackedThread>? _threads;
+    private int _threadCycle;
+
+    internal TrackedProc(ProcId id, GroupAccumulator group, ProcStatic? facts, in ProcMetrics metrics, bool countFromStart, long cycle)
+    {
+        Id = id;
+        Group = group;
+        Static = facts;
+        Latest = metrics;
+        Latest.Threads = null;
+        LastSeen = cycle;
+        if (countFromStart)
+        {
+            Accumulated = metrics.Counts;
+            LastDelta = metrics.Counts;
+            group.AddCounts(metrics.Counts);
+        }
+        var backwards = 0;
+        UpdateThreads(metrics, countFromStart, ref backwards);
+    }
+
+    public ProcId Id { get; }
+
+    public string GroupName => Group.Name;
+
+    /// <summary>Static facts, when this tracker saw the process first appear.</summary>
+    public ProcStatic? Static { get; }
+
+    /// <summary>The latest reading (thread details are kept apart).</summary>
+    public ProcMetrics Latest;
+
+    /// <summary>Counts accrued since tracking began.</summary>
+    public ProcCounts Accumulated;
+
+    /// <summary>Counts accrued in the last cycle.</summary>
+    public ProcCounts LastDelta;
+
+    internal GroupAccumulator Group { get; }
+
+    internal long LastSeen { get; private set; }
+
+    internal IEnumerable<TrackedThread> Threads => _threads?.Values ?? Enumerable.Empty<TrackedThread>();
+
+    internal void Update(in ProcMetrics metrics, long cycle, ref int backwards)
+    {
+        var previous = Latest.Counts;
+        var now = metrics.Counts;
+        // A part that could not be read this time keeps its previous value: no delta is taken from a zero.
+        if ((metrics.Missing & MissingParts.Io) != 0)
+        {
+            now.ReadBytes = previous.ReadBytes;
+            now.WriteBytes = previous.WriteBytes;
+        }
+        var delta = CountsMath.Delta(now, previous, ref backwards);
+        CountsMath.Add(ref Accumulated, delta);
+        LastDelta = delta;
+        Group.AddCounts(delta);
+
+        var carried = Latest;
+        Latest = metrics;
+        Latest.Counts = now;
+        Latest.Threads = null;
+        if ((metrics.Missing & MissingParts.OpenFds) != 0) Latest.OpenFds = carried.OpenFds;
+        if ((metrics.Missing & MissingParts.FdLimit) != 0) Latest.FdLimit = carried.FdLimit;
+        if ((metrics.Missing & MissingParts.Smaps) != 0)
+        {
+            Latest.Memory.ProportionalBytes = carried.Memory.ProportionalBytes;
+            Latest.Memory.ProportionalSwapBytes = carried.Memory.ProportionalSwapBytes;
+        }
+        LastSeen = cycle;
+        if ((metrics.Missing & MissingParts.Threads) == 0) UpdateThreads(metrics, countNewFromStart: true, ref backwards);
+    }
+
+    /// <summary>
+    /// Thread deltas by tid. A thread first seen in a process we already knew was born since the last scan and
+    /// counts in full; the threads of a newly seen process count in full only if the process does.
+    /// </summary>
+    private void UpdateThreads(in ProcMetrics metrics, bool countNewFromStart, ref int backwards)
+    {
+        if (metrics.Threads is null) return;
+        _threadCycle++;
+        _threads ??= new Dictionary<int, TrackedThread>(metrics.ThreadCount);
+        for (var i = 0; i < metrics.ThreadCount; i++)
+        {
+            ref readonly var sample = ref metrics.Threads[i];
+            if (_threads.TryGetValue(sample.Tid, out var thread) && thread.Name == sample.Name)
+            {
+                var delta = CountsMath.Delta(sample.Counts, thread.Last, ref backwards);
+                Group.AddThreadCounts(sample.Name, delta);
+            }
+            else
+            {
+                thread = new TrackedThread(sample.Name);
+                _threads[sample.Tid] = thread;
+                if (countNewFromStart) Group.AddThreadCounts(sample.Name, sample.Counts);
+                else Group.AddThreadCounts(sample.Name, default);
+            }
+            thread.Last = sample.Counts;
+            thread.Wchan = sample.Wchan;
+            thread.LastSeen = _threadCycle;
+        }
+        foreach (var (tid, thread) in _threads)
+        {
+            if (thread.LastSeen != _threadCycle) _threads.Remove(tid);
+        }
+    }
+}
+
+/// <summary>A thread of a tracked process: its last raw counts, to take the next delta from.</summary>
+internal sealed class TrackedThread(string name)
+{
+    public string Name { get; } = name;
+    public ProcCounts Last;
+    public string? Wchan;
+    public int LastSeen;
+}

@@ -1,0 +1,80 @@
+using ProcActors.Procfs;
+
+namespace ProcActors.Tracking;
+
+/// <summary>
+/// Accumulates CPU, IO, faults and context switches of the processes it is given (all of them, or one group actor's
+/// share), the counting half of the seed's Tracker.Update, and totals them per group.
+/// A process first seen while already running counts only what it does from then on; one that started after the
+/// previous scan counts everything it did. A counter that goes backwards never yields a negative or wrapped delta.
+/// Processes not observed in a cycle have exited: they are dropped, and their group keeps their counts.
+/// </summary>
+public sealed class Tracker : IProcSink
+{
+    private readonly Dictionary<ProcId, TrackedProc> _procs = [];
+    private readonly Dictionary<string, GroupAccumulator> _groups = new(StringComparer.Ordinal);
+    private readonly bool _removeEmptyGroups;
+    private long _cycle;
+
+    /// <param name="removeEmptyGroups">Forget a group once it has no members (process-exporter's -remove-empty-groups).</param>
+    public Tracker(bool removeEmptyGroups = false) => _removeEmptyGroups = removeEmptyGroups;
+
+    /// <summary>Processes tracked now.</summary>
+    public int Count => _procs.Count;
+
+    /// <summary>Counter fields seen going backwards, clamped to a zero delta.</summary>
+    public long BackwardsCounters { get; private set; }
+
+    public IEnumerable<TrackedProc> Procs => _procs.Values;
+
+    public void BeginCycle() => _cycle++;
+
+    public void Observe(in ProcSample sample)
+    {
+        var backwards = 0;
+        if (_procs.TryGetValue(sample.Id, out var proc))
+        {
+            proc.Update(sample.Metrics, _cycle, ref backwards);
+        }
+        else
+        {
+            var group = Group(sample.Group);
+            proc = new TrackedProc(sample.Id, group, sample.Static, sample.Metrics, sample.CountFromStart, _cycle);
+            _procs.Add(sample.Id, proc);
+        }
+        BackwardsCounters += backwards;
+    }
+
+    /// <summary>Drops the processes not observed in this cycle and returns every group's totals.</summary>
+    public IReadOnlyList<GroupStats> EndCycle()
+    {
+        foreach (var (id, proc) in _procs)
+        {
+            if (proc.LastSeen != _cycle) _procs.Remove(id);
+        }
+        foreach (var group in _groups.Values) group.BeginGauges();
+        foreach (var proc in _procs.Values) proc.Group.AddGauges(proc);
+
+        var result = new List<GroupStats>(_groups.Count);
+        foreach (var (name, group) in _groups)
+        {
+            if (_removeEmptyGroups && group.Members == 0)
+            {
+                _groups.Remove(name);
+                continue;
+            }
+            result.Add(group.Snapshot());
+        }
+        return result;
+    }
+
+    private GroupAccumulator Group(string name)
+    {
+        if (!_groups.TryGetValue(name, out var group))
+        {
+            group = new GroupAccumulator(name);
+            _groups.Add(name, group);
+        }
+        return group;
+    }
+}

@@ -1,0 +1,377 @@
+using ProcActors.Procfs;
+
+namespace ProcActors.Tracking.Tests;
+
+public sealed class TrackerTests
+{
+    private readonly FakeProcSource _source = new();
+
+    private static ProcCounts All(ulong value) => new()
+    {
+        CpuUserTicks = value, CpuSystemTicks = value, ReadBytes = value, WriteBytes = value,
+        MajorPageFaults = value, MinorPageFaults = value, VoluntaryCtxSwitches = value, NonvoluntaryCtxSwitches = value,
+    };
+
+    private static GroupStats Group(LocalTracker tracker, string name) => tracker.Groups.Single(g => g.Name == name);
+
+    [Fact]
+    public void A_process_running_before_the_first_scan_counts_only_what_it_does_afterwards()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web").Advance(1000);
+
+        tracker.Update(_source);
+        Assert.Equal(All(0), Group(tracker, "web").Counts);
+
+        _source[10].Advance(7);
+        tracker.Update(_source);
+        Assert.Equal(All(7), Group(tracker, "web").Counts);
+
+        _source[10].Advance(5);
+        tracker.Update(_source);
+        Assert.Equal(All(12), Group(tracker, "web").Counts);
+        Assert.Equal(All(5), tracker.Tracker.Procs.Single().LastDelta);
+    }
+
+    [Fact]
+    public void A_process_started_after_the_previous_scan_counts_everything_it_did()
+    {
+        var tracker = new LocalTracker(new CommNamer("job"));
+        _source.UptimeTicks = 5_000;
+        tracker.Update(_source);
+
+        _source.UptimeTicks = 5_500;
+        _source.Add(20, "job", startTicks: 5_100).Advance(40);
+        tracker.Update(_source);
+
+        Assert.Equal(All(40), Group(tracker, "job").Counts);
+    }
+
+    [Fact]
+    public void A_process_first_seen_that_started_before_the_previous_scan_counts_only_deltas()
+    {
+        var tracker = new LocalTracker(new CommNamer("job"));
+        _source.UptimeTicks = 5_000;
+        tracker.Update(_source);
+
+        // Unreadable at the previous scan, or missed by it: it started before, so its history is not ours to count.
+        _source.UptimeTicks = 5_500;
+        _source.Add(20, "job", startTicks: 4_900).Advance(40);
+        tracker.Update(_source);
+
+        Assert.Equal(All(0), Group(tracker, "job").Counts);
+    }
+
+    [Fact]
+    public void An_exited_process_is_dropped_and_its_group_keeps_its_counts()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web");
+        _source.Add(11, "web");
+        tracker.Update(_source);
+        _source[10].Advance(3);
+        _source[11].Advance(4);
+        tracker.Update(_source);
+
+        _source.Remove(10);
+        _source[11].Advance(1);
+        tracker.Update(_source);
+
+        var web = Group(tracker, "web");
+        Assert.Equal(1, web.Procs);
+        Assert.Equal(All(8), web.Counts);
+        Assert.Equal(1, tracker.Tracker.Count);
+        Assert.Equal(1, tracker.Scanner.Registry.Count);
+
+        _source.Remove(11);
+        tracker.Update(_source);
+        web = Group(tracker, "web");
+        Assert.Equal(0, web.Procs);
+        Assert.Equal(All(8), web.Counts);
+        Assert.Null(web.OldestStartTime);
+        Assert.Equal(0, tracker.Tracker.Count);
+    }
+
+    [Fact]
+    public void Empty_groups_are_removed_only_when_asked()
+    {
+        var keeping = new LocalTracker(new CommNamer("web"));
+        var removing = new LocalTracker(new CommNamer("web"), removeEmptyGroups: true);
+        _source.Add(10, "web");
+        keeping.Update(_source);
+        removing.Update(_source);
+
+        _source.Remove(10);
+        keeping.Update(_source);
+        removing.Update(_source);
+
+        Assert.Single(keeping.Groups);
+        Assert.Empty(removing.Groups);
+    }
+
+    [Fact]
+    public void A_reused_pid_replaces_the_old_process()
+    {
+        var tracker = new LocalTracker(new CommNamer("a", "b"));
+        _source.UptimeTicks = 1_000;
+        _source.Add(10, "a", startTicks: 100);
+        tracker.Update(_source);
+        _source[10].Advance(5);
+        tracker.Update(_source);
+
+        _source.Remove(10);
+        _source.UptimeTicks = 2_000;
+        _source.Add(10, "b", startTicks: 1_500).Advance(9);
+        tracker.Update(_source);
+
+        Assert.Equal(All(5), Group(tracker, "a").Counts);
+        Assert.Equal(0, Group(tracker, "a").Procs);
+        Assert.Equal(All(9), Group(tracker, "b").Counts);
+        Assert.Equal(1, tracker.Scanner.Registry.Count);
+        Assert.Equal(1, tracker.Scanner.Registry.PidCount);
+        Assert.Equal(new ProcId(10, 1_500), tracker.Tracker.Procs.Single().Id);
+    }
+
+    [Fact]
+    public void A_counter_going_backwards_is_clamped_and_counted_never_wrapped()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web").Advance(100);
+        tracker.Update(_source);
+
+        _source[10].Metrics.Counts.ReadBytes = 40;
+        _source[10].Metrics.Counts.CpuUserTicks = 150;
+        tracker.Update(_source);
+
+        var counts = Group(tracker, "web").Counts;
+        Assert.Equal(0UL, counts.ReadBytes);
+        Assert.Equal(50UL, counts.CpuUserTicks);
+        Assert.Equal(1, tracker.Tracker.BackwardsCounters);
+
+        // The lowered value is the new base: growth from it counts.
+        _source[10].Metrics.Counts.ReadBytes = 45;
+        tracker.Update(_source);
+        Assert.Equal(5UL, Group(tracker, "web").Counts.ReadBytes);
+    }
+
+    [Fact]
+    public void A_process_whose_metrics_are_forbidden_is_ignored_counted_and_not_read_again()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web").MetricsStatus = ReadStatus.PermissionDenied;
+
+        var first = tracker.Update(_source);
+        var second = tracker.Update(_source);
+
+        Assert.Equal(1, first.PermissionErrors);
+        Assert.Equal(0, second.PermissionErrors);
+        Assert.Equal(1, _source.MetricReads[10]);
+        Assert.Equal(0, tracker.Tracker.Count);
+        Assert.Equal(1, tracker.Scanner.Registry.Count);
+
+        _source.Remove(10);
+        tracker.Update(_source);
+        Assert.Equal(0, tracker.Scanner.Registry.Count);
+        Assert.Equal(0, tracker.Scanner.Registry.PidCount);
+    }
+
+    [Fact]
+    public void A_tracked_process_that_becomes_forbidden_is_ignored_and_its_group_keeps_its_counts()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web");
+        tracker.Update(_source);
+        _source[10].Advance(6);
+        tracker.Update(_source);
+
+        _source[10].MetricsStatus = ReadStatus.PermissionDenied;
+        var result = tracker.Update(_source);
+
+        Assert.Equal(1, result.PermissionErrors);
+        Assert.Equal(0, Group(tracker, "web").Procs);
+        Assert.Equal(All(6), Group(tracker, "web").Counts);
+    }
+
+    [Fact]
+    public void Vanished_processes_are_skipped_silently_and_failed_reads_are_counted_then_retried()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web").StatStatus = ReadStatus.Vanished;
+        _source.Add(11, "web").MetricsStatus = ReadStatus.Vanished;
+        _source.Add(12, "web").MetricsStatus = ReadStatus.Failed;
+
+        var result = tracker.Update(_source);
+        Assert.Equal(2, result.Vanished);
+        Assert.Equal(0, result.PermissionErrors);
+        Assert.Equal(1, result.ReadErrors);
+        Assert.Equal(0, tracker.Tracker.Count);
+
+        _source[12].MetricsStatus = ReadStatus.Ok;
+        tracker.Update(_source);
+        Assert.Equal(1, tracker.Tracker.Count);
+    }
+
+    [Fact]
+    public void A_partial_read_keeps_the_previous_io_so_no_spike_follows()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        var proc = _source.Add(10, "web").Advance(100);
+        tracker.Update(_source);
+
+        proc.Advance(10);
+        proc.MetricsStatus = ReadStatus.Partial;
+        proc.Metrics.Missing = MissingParts.Io;
+        var saved = proc.Metrics.Counts;
+        proc.Metrics.Counts.ReadBytes = 0;
+        proc.Metrics.Counts.WriteBytes = 0;
+        var result = tracker.Update(_source);
+        Assert.Equal(1, result.PartialErrors);
+        Assert.Equal(0UL, Group(tracker, "web").Counts.ReadBytes);
+        Assert.Equal(10UL, Group(tracker, "web").Counts.CpuUserTicks);
+
+        proc.Metrics.Counts = saved;
+        proc.Metrics.Missing = MissingParts.None;
+        proc.MetricsStatus = ReadStatus.Ok;
+        tracker.Update(_source);
+        Assert.Equal(10UL, Group(tracker, "web").Counts.ReadBytes);
+        Assert.Equal(0, tracker.Tracker.BackwardsCounters);
+    }
+
+    [Fact]
+    public void Static_facts_are_read_once_per_process()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web");
+        _source.Add(11, "other");
+        for (var i = 0; i < 5; i++) tracker.Update(_source);
+        Assert.Equal(2, _source.StaticReads);
+        Assert.False(_source.MetricReads.ContainsKey(11) && _source.MetricReads[11] > 1, "an unmatched process is not read again");
+    }
+
+    [Fact]
+    public void Unmatched_children_join_their_nearest_tracked_ancestors_group()
+    {
+        var tracker = new LocalTracker(new CommNamer("nginx"));
+        _source.Add(10, "nginx", parent: 1);
+        tracker.Update(_source);
+
+        _source.Add(20, "worker", parent: 10);
+        _source.Add(30, "helper", parent: 20);
+        _source.Add(40, "stranger", parent: 1);
+        tracker.Update(_source);
+
+        Assert.Equal(3, Group(tracker, "nginx").Procs);
+        Assert.Single(tracker.Groups);
+    }
+
+    [Fact]
+    public void A_child_listed_before_its_parent_in_the_same_scan_still_finds_it()
+    {
+        var tracker = new LocalTracker(new CommNamer("app"));
+        // pid wrap-around: the child has the lower pid
+        _source.Add(5, "child", parent: 900);
+        _source.Add(900, "app", parent: 1);
+
+        tracker.Update(_source);
+
+        Assert.Equal(2, Group(tracker, "app").Procs);
+    }
+
+    [Fact]
+    public void Without_children_attribution_unmatched_children_are_ignored()
+    {
+        var tracker = new LocalTracker(new CommNamer("nginx"), children: false);
+        _source.Add(10, "nginx");
+        _source.Add(20, "worker", parent: 10);
+        tracker.Update(_source);
+        Assert.Equal(1, Group(tracker, "nginx").Procs);
+    }
+
+    [Fact]
+    public void A_child_of_an_ignored_process_is_ignored()
+    {
+        var tracker = new LocalTracker(new CommNamer("nginx"));
+        _source.Add(10, "shell");
+        tracker.Update(_source);
+        _source.Add(20, "worker", parent: 10);
+        tracker.Update(_source);
+        Assert.Empty(tracker.Groups);
+    }
+
+    [Fact]
+    public void Gauges_describe_live_members()
+    {
+        var tracker = new LocalTracker(new CommNamer("db"));
+        var a = _source.Add(10, "db", startTicks: 300);
+        a.Metrics.Memory = new ProcMemory { ResidentBytes = 100, VirtualBytes = 1000, SwapBytes = 1, ProportionalBytes = 50, ProportionalSwapBytes = 2 };
+        a.Metrics.OpenFds = 10;
+        a.Metrics.FdLimit = 100;
+        a.Metrics.NumThreads = 3;
+        var b = _source.Add(11, "db", startTicks: 200);
+        b.Metrics.Memory = new ProcMemory { ResidentBytes = 20, VirtualBytes = 200, SwapBytes = 3, ProportionalBytes = 10, ProportionalSwapBytes = 4 };
+        b.Metrics.OpenFds = 30;
+        b.Metrics.FdLimit = 40;
+        b.Metrics.NumThreads = 1;
+        b.Metrics.Wchan = "do_select";
+
+        tracker.Update(_source);
+
+        var db = Group(tracker, "db");
+        Assert.Equal(2, db.Procs);
+        Assert.Equal(new ProcMemory { ResidentBytes = 120, VirtualBytes = 1200, SwapBytes = 4, ProportionalBytes = 60, ProportionalSwapBytes = 6 }, db.Memory);
+        Assert.Equal(40UL, db.OpenFds);
+        Assert.Equal(0.75, db.WorstFdRatio);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_002), db.OldestStartTime);
+        Assert.Equal(4UL, db.NumThreads);
+        Assert.Equal(2, db.States.Sleeping);
+        Assert.Equal(1, db.Wchans["do_select"]);
+    }
+
+    [Fact]
+    public void Threads_are_counted_once_each_and_new_threads_of_known_processes_count_in_full()
+    {
+        var tracker = new LocalTracker(new CommNamer("java"));
+        var proc = _source.Add(10, "java").AddThread(10, "java", cpu: 100, state: (byte)'R').AddThread(11, "GC", cpu: 50);
+        tracker.Update(_source);
+
+        var java = Group(tracker, "java");
+        Assert.Equal(2, java.States.Total);
+        Assert.Equal(1, java.States.Running);
+        Assert.Equal(1, java.Threads["GC"].Count);
+        Assert.Equal(0UL, java.Threads["GC"].Counts.CpuUserTicks);
+
+        proc.Threads[1] = proc.Threads[1] with { Counts = new ProcCounts { CpuUserTicks = 70 } };
+        proc.AddThread(12, "GC", cpu: 5);
+        tracker.Update(_source);
+
+        java = Group(tracker, "java");
+        Assert.Equal(2, java.Threads["GC"].Count);
+        Assert.Equal(25UL, java.Threads["GC"].Counts.CpuUserTicks);
+        Assert.Equal(3, java.States.Total);
+
+        proc.Threads.RemoveAt(2);
+        proc.Threads.RemoveAt(1);
+        tracker.Update(_source);
+        java = Group(tracker, "java");
+        Assert.Equal(0, java.Threads["GC"].Count);
+        Assert.Equal(25UL, java.Threads["GC"].Counts.CpuUserTicks);
+    }
+
+    [Fact]
+    public void A_failed_listing_is_reported_and_drops_nobody()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web");
+        tracker.Update(_source);
+
+        _source.ListingFails = true;
+        var result = tracker.Update(_source);
+        Assert.NotNull(result.Error);
+        Assert.Equal(1, tracker.Tracker.Count);
+
+        _source.ListingFails = false;
+        _source[10].Advance(2);
+        tracker.Update(_source);
+        Assert.Equal(All(2), Group(tracker, "web").Counts);
+    }
+}
