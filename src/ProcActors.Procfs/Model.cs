@@ -125,6 +125,12 @@ public enum ReadStatus
     Failed,
 }
 
+/// <summary>The clock of process CPU times and start times (USER_HZ).</summary>
+public static class ClockTicks
+{
+    public static int PerSecond { get; } = Native.LibC.ClockTicksPerSecond();
+}
+
 /// <summary>Machine-wide facts needed to turn ticks into seconds and times.</summary>
 public readonly record struct SystemInfo(long BootTimeSeconds, int ClockTicksPerSecond, int PageSize)
 {

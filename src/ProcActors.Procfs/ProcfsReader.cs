@@ -9,7 +9,7 @@ public sealed record ProcfsOptions
     /// <summary>Read smaps_rollup for proportional memory (process-exporter's -gather-smaps).</summary>
     public bool GatherSmaps { get; init; } = true;
 
-    /// <summary>Read task/[tid]/ files for per-thread metrics (process-exporter's -threads).</summary>
+    /// <summary>Read task/[tid]/ files of multi-threaded processes for per-thread metrics (process-exporter's -threads).</summary>
     public bool Threads { get; init; } = true;
 
     /// <summary>Read wchan (the kernel function a sleeping task waits in).</summary>
@@ -162,7 +162,8 @@ public sealed class ProcfsReader : IProcSource
         if (_options.Wchan) metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
 
         metrics.States = default;
-        if (_options.Threads)
+        // Like process-exporter, a single-threaded process is its own only thread: its task/ adds nothing.
+        if (_options.Threads && _stat.NumThreads > 1)
         {
             switch (ReadThreads(pid, ref metrics))
             {
@@ -279,6 +280,6 @@ public sealed class ProcfsReader : IProcSource
     {
         long bootTime = 0;
         if (_file.Read(_path.Of("stat"u8), out var content) == 0) SystemStatParser.TryParseBootTime(content, out bootTime);
-        return new SystemInfo(bootTime, LibC.ClockTicksPerSecond(), Environment.SystemPageSize);
+        return new SystemInfo(bootTime, ClockTicks.PerSecond, Environment.SystemPageSize);
     }
 }

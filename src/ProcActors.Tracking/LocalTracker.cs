@@ -7,9 +7,9 @@ namespace ProcActors.Tracking;
 /// The whole of the seed's Tracker.Update on one thread: scan, track every group, total them. The agent splits the
 /// same two parts across actors (scanner, group actors); tools and tests that need no actors use this.
 /// </summary>
-public sealed class LocalTracker(IProcNamer namer, bool children = true, bool removeEmptyGroups = false)
+public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = null, bool removeEmptyGroups = false)
 {
-    public ProcScanner Scanner { get; } = new(namer, children);
+    public ProcScanner Scanner { get; } = new(namer, options);
 
     public Tracker Tracker { get; } = new(removeEmptyGroups);
 

@@ -3,6 +3,19 @@ using ProcActors.Tracking.Grouping;
 
 namespace ProcActors.Tracking;
 
+/// <summary>How new processes are named (process-exporter's -children, -recheck, -recheck-with-time-limit).</summary>
+public sealed record ScannerOptions
+{
+    /// <summary>An unmatched process joins the group of its nearest tracked ancestor.</summary>
+    public bool Children { get; init; } = true;
+
+    /// <summary>Name every process again on every scan: its cmdline may have changed (costs a static read per process).</summary>
+    public bool Recheck { get; init; }
+
+    /// <summary>Name a process again on every scan while it is younger than this; zero turns it off.</summary>
+    public TimeSpan RecheckTimeLimit { get; init; }
+}
+
 /// <summary>What one scan saw and could not read.</summary>
 public sealed record ScanResult
 {
@@ -24,8 +37,9 @@ public sealed record ScanResult
 /// (grouping rules, then — for the unmatched — the group of their nearest tracked ancestor), and hands every
 /// tracked process to the sink. Unreadable processes are ignored until they exit; exited ones are forgotten.
 /// </summary>
-public sealed class ProcScanner(IProcNamer namer, bool children = true)
+public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null)
 {
+    private readonly ScannerOptions _options = options ?? new ScannerOptions();
     private readonly List<Pending> _pending = [];
     private readonly Dictionary<int, int> _pendingByPid = [];
     private ulong? _previousUptime;
@@ -47,7 +61,9 @@ public sealed class ProcScanner(IProcNamer namer, bool children = true)
             if (!Counted(source.CurrentStatus, ref vanished, ref permission, ref failed)) continue;
             var id = source.Current;
             var known = Registry.TryTouch(id, out var group);
-            if (known && group is null) continue;
+            // A process to name again is read as if new: a changed name makes it a member of another group.
+            if (known && ShouldRecheck(id, start.UptimeTicks)) known = false;
+            else if (known && group is null) continue;
 
             var status = source.ReadMetrics(ref _metrics);
             if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
@@ -85,6 +101,13 @@ public sealed class ProcScanner(IProcNamer namer, bool children = true)
         };
     }
 
+    private bool ShouldRecheck(ProcId id, ulong? uptimeNow)
+    {
+        if (_options.Recheck) return true;
+        if (_options.RecheckTimeLimit <= TimeSpan.Zero || uptimeNow is not { } now || now < id.StartTicks) return false;
+        return TimeSpan.FromSeconds((double)(now - id.StartTicks) / ClockTicks.PerSecond) < _options.RecheckTimeLimit;
+    }
+
     /// <summary>Counts a failed read; true when the process can be used.</summary>
     private static bool Counted(ReadStatus status, ref int vanished, ref int permission, ref int failed)
     {
@@ -101,7 +124,7 @@ public sealed class ProcScanner(IProcNamer namer, bool children = true)
     private int NameAndObserveNew(IProcSink sink, ulong? uptimeNow)
     {
         foreach (var pending in _pending) pending.Group = namer.Name(pending.Static);
-        if (children)
+        if (_options.Children)
         {
             foreach (var pending in _pending) pending.Group ??= InheritedGroup(pending, depth: 0);
         }

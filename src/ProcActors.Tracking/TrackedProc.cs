@@ -42,7 +42,7 @@ public sealed class TrackedProc
     /// <summary>Counts accrued in the last cycle.</summary>
     public ProcCounts LastDelta;
 
-    internal GroupAccumulator Group { get; }
+    internal GroupAccumulator Group { get; set; }
 
     internal long LastSeen { get; private set; }
 

@@ -34,6 +34,8 @@ public sealed class Tracker : IProcSink
         var backwards = 0;
         if (_procs.TryGetValue(sample.Id, out var proc))
         {
+            // Renamed on a recheck: what it does from now on counts in its new group; its past stays in the old one.
+            if (!string.Equals(proc.GroupName, sample.Group, StringComparison.Ordinal)) proc.Group = Group(sample.Group);
             proc.Update(sample.Metrics, _cycle, ref backwards);
         }
         else

@@ -280,7 +280,7 @@ public sealed class TrackerTests
     [Fact]
     public void Without_children_attribution_unmatched_children_are_ignored()
     {
-        var tracker = new LocalTracker(new CommNamer("nginx"), children: false);
+        var tracker = new LocalTracker(new CommNamer("nginx"), new ScannerOptions { Children = false });
         _source.Add(10, "nginx");
         _source.Add(20, "worker", parent: 10);
         tracker.Update(_source);
@@ -373,5 +373,52 @@ public sealed class TrackerTests
         _source[10].Advance(2);
         tracker.Update(_source);
         Assert.Equal(All(2), Group(tracker, "web").Counts);
+    }
+
+    [Fact]
+    public void Recheck_renames_a_process_whose_cmdline_changed_and_its_new_work_counts_in_the_new_group()
+    {
+        var namer = new CmdlineNamer();
+        var tracker = new LocalTracker(namer, new ScannerOptions { Recheck = true });
+        _source.Add(10, "python", cmdline: ["python", "starting"]);
+        tracker.Update(_source);
+        Assert.Equal(1, Group(tracker, "starting").Procs);
+
+        _source[10].Cmdline[1] = "serving";
+        _source[10].Advance(4);
+        tracker.Update(_source);
+
+        Assert.Equal(0, Group(tracker, "starting").Procs);
+        Assert.Equal(1, Group(tracker, "serving").Procs);
+        Assert.Equal(All(4), Group(tracker, "serving").Counts);
+        Assert.Equal(All(0), Group(tracker, "starting").Counts);
+    }
+
+    [Fact]
+    public void Recheck_with_a_time_limit_names_only_young_processes_again()
+    {
+        var namer = new CmdlineNamer();
+        var tracker = new LocalTracker(namer, new ScannerOptions { RecheckTimeLimit = TimeSpan.FromSeconds(10) });
+        _source.UptimeTicks = 10_000;
+        _source.Add(10, "old", startTicks: 100, cmdline: ["old", "a"]);
+        _source.Add(11, "young", startTicks: 9_900, cmdline: ["young", "a"]);
+        tracker.Update(_source);
+        Assert.Equal(2, Group(tracker, "a").Procs);
+
+        _source.UptimeTicks = 10_100;
+        _source[10].Cmdline[1] = "b";
+        _source[11].Cmdline[1] = "b";
+        tracker.Update(_source);
+
+        // The old one (99 s) keeps its name; the young one (2 s) is named again.
+        Assert.Equal(1, Group(tracker, "a").Procs);
+        Assert.Equal(1, Group(tracker, "b").Procs);
+        Assert.Equal(3, _source.StaticReads);
+    }
+
+    /// <summary>Names a process by its second argument.</summary>
+    private sealed class CmdlineNamer : Grouping.IProcNamer
+    {
+        public string? Name(ProcStatic proc) => proc.Cmdline.Count > 1 ? proc.Cmdline[1] : null;
     }
 }

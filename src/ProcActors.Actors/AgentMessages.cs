@@ -1,0 +1,42 @@
+using Akka.Actor;
+using Akka.Event;
+using ProcActors.Tracking;
+
+namespace ProcActors.Actors;
+
+/// <summary>Scan now rather than at the next tick (tests, -once-to-stdout-delay, operators).</summary>
+public sealed record ScanNow
+{
+    public static readonly ScanNow Instance = new();
+}
+
+internal sealed record ScanTick : INoSerializationVerificationNeeded, IDeadLetterSuppression
+{
+    public static readonly ScanTick Instance = new();
+}
+
+internal sealed record ScanFinished(long Cycle, Exception? Failure) : INoSerializationVerificationNeeded;
+
+/// <summary>A group's share of a batch: samples carry pooled thread arrays the group actor hands back.</summary>
+internal sealed record ObserveSamples(long Cycle, ProcSample[] Samples) : INoSerializationVerificationNeeded;
+
+internal sealed record EndCycle(long Cycle) : INoSerializationVerificationNeeded;
+
+internal sealed record GroupEmptied(string Group, long Cycle) : INoSerializationVerificationNeeded;
+
+internal sealed record StreamInit : INoSerializationVerificationNeeded
+{
+    public static readonly StreamInit Instance = new();
+}
+
+internal sealed record StreamAck : INoSerializationVerificationNeeded
+{
+    public static readonly StreamAck Instance = new();
+}
+
+internal sealed record StreamCompleted : INoSerializationVerificationNeeded
+{
+    public static readonly StreamCompleted Instance = new();
+}
+
+internal sealed record StreamFailed(Exception Cause) : INoSerializationVerificationNeeded;

@@ -1,0 +1,124 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using ProcActors.Actors.Pipeline;
+using ProcActors.Actors.View;
+using ProcActors.Tracking;
+
+namespace ProcActors.Actors;
+
+/// <summary>
+/// The consuming end of the scan channel: an Akka.Streams graph pulls batches one at a time (the ack is the
+/// demand, so a slow consumer backpressures the scanner) and this actor routes each sample to the group actor of
+/// its group, creating group actors on demand. At a cycle's end it tells every group, then the aggregator, so that
+/// the aggregator knows how many reports make the cycle complete.
+/// </summary>
+public sealed class GroupRouterActor : ReceiveActor
+{
+    private readonly Dictionary<string, Child> _children = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ProcSample>> _split = new(StringComparer.Ordinal);
+    private readonly IActorRef _aggregator;
+    private readonly AgentSettings _settings;
+    private readonly ChannelReader<ScanBatch> _reader;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _lastClosedCycle;
+    private long _childSequence;
+
+    public GroupRouterActor(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator)
+    {
+        _settings = settings;
+        _reader = reader;
+        _aggregator = aggregator;
+
+        Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
+        Receive<ScanBatch>(batch =>
+        {
+            Route(batch);
+            Sender.Tell(StreamAck.Instance);
+        });
+        Receive<GroupEmptied>(RemoveIfStillEmpty);
+        Receive<StreamCompleted>(_ => _log.Info("Scan channel completed"));
+        Receive<StreamFailed>(failed => throw new InvalidOperationException("The scan stream failed", failed.Cause));
+    }
+
+    public static Props Props(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator) =>
+        Akka.Actor.Props.Create(() => new GroupRouterActor(settings, reader, aggregator));
+
+    protected override void PreStart() =>
+        ChannelSource.FromReader(_reader)
+            .RunWith(
+                Sink.ActorRefWithAck<ScanBatch>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance, ex => new StreamFailed(ex)),
+                Context.Materializer());
+
+    private void Route(ScanBatch batch)
+    {
+        foreach (var list in _split.Values) list.Clear();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            ref readonly var sample = ref batch.Samples[i];
+            if (!_split.TryGetValue(sample.Group, out var list))
+            {
+                list = [];
+                _split.Add(sample.Group, list);
+            }
+            list.Add(sample);
+        }
+        ChannelProcSink.ReleaseBatch(batch);
+        foreach (var (group, samples) in _split)
+        {
+            if (samples.Count == 0) continue;
+            var child = ChildFor(group);
+            child.LastRoutedCycle = batch.Cycle;
+            child.Actor.Tell(new ObserveSamples(batch.Cycle, [.. samples]));
+        }
+        // Group names come and go (templates with {{.PID}}): drop split lists that were not needed.
+        if (_split.Count > 4 * Math.Max(16, _children.Count)) _split.Clear();
+
+        if (batch.End is not { } end) return;
+        _lastClosedCycle = end.Cycle;
+        // A scan that could not list processes saw nobody: no group may take that as everybody exiting.
+        if (end.Result.Error is null)
+        {
+            foreach (var child in _children.Values) child.Actor.Tell(new EndCycle(end.Cycle));
+        }
+        _aggregator.Tell(new CycleClosed(end, end.Result.Error is null ? _children.Count : 0));
+    }
+
+    private Child ChildFor(string group)
+    {
+        if (_children.TryGetValue(group, out var child)) return child;
+        var name = $"group-{++_childSequence}";
+        child = new Child(Context.ActorOf(GroupActor.Props(group, _aggregator, _settings.RemoveEmptyGroups), name));
+        _children.Add(group, child);
+        return child;
+    }
+
+    /// <summary>An emptied group is stopped only if nothing was routed to it or closed since it said so.</summary>
+    private void RemoveIfStillEmpty(GroupEmptied emptied)
+    {
+        if (!_children.TryGetValue(emptied.Group, out var child)) return;
+        if (child.LastRoutedCycle > emptied.Cycle || _lastClosedCycle != emptied.Cycle) return;
+        Context.Stop(child.Actor);
+        _children.Remove(emptied.Group);
+    }
+
+    private sealed class Child(IActorRef actor)
+    {
+        public IActorRef Actor { get; } = actor;
+        public long LastRoutedCycle;
+    }
+}
+
+public static class GroupRouterActorHostingExtensions
+{
+    public static AkkaConfigurationBuilder AddGroupRouterActor(
+        this AkkaConfigurationBuilder builder, AgentSettings settings, ChannelReader<ScanBatch> reader) =>
+        builder.WithActors((system, registry) =>
+        {
+            var aggregator = registry.Get<AggregatorActor>();
+            registry.Register<GroupRouterActor>(system.ActorOf(GroupRouterActor.Props(settings, reader, aggregator), "groups"));
+        });
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using ProcActors.Actors.Pipeline;
+using ProcActors.Procfs;
+using ProcActors.Tracking;
+
+namespace ProcActors.Actors;
+
+/// <summary>
+/// Scans the process source on an interval, off the actor thread, into the bounded channel. One scan runs at a
+/// time; a tick that finds a scan still running (because the consumers hold the channel full, or the scan is slow)
+/// is counted as a skipped interval.
+/// </summary>
+public sealed class ScannerActor : ReceiveActor, IWithTimers
+{
+    private readonly AgentSettings _settings;
+    private readonly IAgentTelemetry _telemetry;
+    private readonly ProcScanner _scanner;
+    private readonly IProcSource _source;
+    private readonly ChannelProcSink _sink;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _cycle;
+    private long _skipped;
+    private bool _scanning;
+
+    public ScannerActor(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry)
+    {
+        _settings = settings;
+        _telemetry = telemetry;
+        _scanner = new ProcScanner(settings.Namer, settings.Scanner);
+        _source = settings.CreateSource();
+        _sink = new ChannelProcSink(writer, settings.BatchSize);
+
+        Receive<ScanTick>(_ => StartScan());
+        Receive<ScanNow>(_ => StartScan());
+        Receive<ScanFinished>(finished =>
+        {
+            _scanning = false;
+            if (finished.Failure is not null) _log.Error(finished.Failure, "Scan {0} failed", finished.Cycle);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry) =>
+        Akka.Actor.Props.Create(() => new ScannerActor(settings, writer, telemetry));
+
+    protected override void PreStart()
+    {
+        if (_settings.ScanInterval is { } interval)
+            Timers.StartPeriodicTimer("scan", ScanTick.Instance, TimeSpan.Zero, interval);
+    }
+
+    private void StartScan()
+    {
+        if (_scanning)
+        {
+            _skipped++;
+            return;
+        }
+        _scanning = true;
+        var cycle = ++_cycle;
+        var skipped = _skipped;
+        // A dedicated thread: the scan blocks on the channel when consumers fall behind, and must not hold a pool thread.
+        Task.Factory.StartNew(() => Scan(cycle, skipped), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            .PipeTo(Self, success: () => new ScanFinished(cycle, null), failure: ex => new ScanFinished(cycle, ex));
+    }
+
+    private void Scan(long cycle, long skipped)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var start = Stopwatch.GetTimestamp();
+        _sink.Begin(cycle);
+        var result = _scanner.Scan(_source, _sink);
+        var duration = Stopwatch.GetElapsedTime(start);
+        _telemetry.ScanCompleted(duration);
+        _sink.Complete(new CycleEnd(cycle, start, startedAt, duration, result, skipped));
+    }
+}
+
+public static class ScannerActorHostingExtensions
+{
+    public static AkkaConfigurationBuilder AddScannerActor(
+        this AkkaConfigurationBuilder builder, AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry) =>
+        builder.WithActors((system, registry) =>
+            registry.Register<ScannerActor>(system.ActorOf(ScannerActor.Props(settings, writer, telemetry), "scanner")));
+}

@@ -1,0 +1,63 @@
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ProcActors.Actors;
+using ProcActors.Actors.View;
+using ProcActors.Tracking;
+using ProcActors.Tracking.Grouping;
+using Prometheus;
+
+namespace ProcActors.Host;
+
+/// <summary>Turns flags into the agent's settings and wires the actor system, metrics and view into a host.</summary>
+public static class AgentComposition
+{
+    /// <summary>The group namer from -config.path or -procnames/-namemapping; errors name the item and field.</summary>
+    public static IProcNamer CreateNamer(AgentOptions options)
+    {
+        if (options.ConfigPath is not null && options.ProcNames is not null)
+            throw new UsageException("-config.path cannot be used with -procnames");
+        if (options.ConfigPath is not null) return NamingConfig.Load(options.ConfigPath);
+        if (options.ProcNames is not null) return ProcNamesNamer.Create(options.ProcNames, options.NameMapping);
+        if (options.NameMapping is not null) throw new UsageException("-namemapping requires -procnames");
+        throw new UsageException("no processes to watch: give -config.path or -procnames");
+    }
+
+    public static AgentSettings CreateSettings(AgentOptions options, IProcNamer namer, bool scanPeriodically) => new()
+    {
+        NodeName = options.NodeName ?? Environment.MachineName,
+        ProcfsRoot = options.Procfs,
+        Namer = namer,
+        ScanInterval = scanPeriodically ? options.ScanInterval : null,
+        Scanner = new ScannerOptions
+        {
+            Children = options.Children,
+            Recheck = options.Recheck,
+            RecheckTimeLimit = options.RecheckWithTimeLimit,
+        },
+        Threads = options.Threads,
+        GatherSmaps = options.GatherSmaps,
+        RemoveEmptyGroups = options.RemoveEmptyGroups,
+    };
+
+    public static void AddAgent(this IServiceCollection services, AgentOptions options, AgentSettings settings)
+    {
+        var registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(registry);
+        var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
+        var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
+        services.AddSingleton(registry);
+        services.AddSingleton(store);
+        services.AddSingleton(settings);
+        services.AddAkka("procactors", (builder, _) =>
+        {
+            builder.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = options.Debug ? Akka.Event.LogLevel.DebugLevel : Akka.Event.LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+            builder.ConfigureProcActors(settings, store, metrics);
+        });
+    }
+}

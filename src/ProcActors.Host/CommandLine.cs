@@ -1,0 +1,136 @@
+using System.Globalization;
+
+namespace ProcActors.Host;
+
+/// <summary>The agent's flags: process-exporter's, with the same names, defaults and meanings, plus our own.</summary>
+public sealed record AgentOptions
+{
+    public string Procfs { get; init; } = "/proc";
+    public string? ConfigPath { get; init; }
+    public string? ProcNames { get; init; }
+    public string? NameMapping { get; init; }
+    public bool Children { get; init; } = true;
+    public bool Threads { get; init; } = true;
+    public bool GatherSmaps { get; init; } = true;
+    public bool Recheck { get; init; }
+    public TimeSpan RecheckWithTimeLimit { get; init; }
+    public bool RemoveEmptyGroups { get; init; }
+    public TimeSpan? OnceToStdoutDelay { get; init; }
+    public string ListenAddress { get; init; } = ":9256";
+    public string TelemetryPath { get; init; } = "/metrics";
+    public bool Debug { get; init; }
+    public bool Version { get; init; }
+    public bool Help { get; init; }
+    public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public string? NodeName { get; init; }
+}
+
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// Parses Go-style flags: -name value, -name=value, --name value, --name=value; a bare boolean flag means true.
+/// </summary>
+public static class CommandLine
+{
+    private sealed record Flag(string Help, bool IsBool, Func<AgentOptions, string, AgentOptions> Apply);
+
+    private static readonly Dictionary<string, Flag> Flags = new(StringComparer.Ordinal)
+    {
+        ["procfs"] = new("path to read proc data from (default \"/proc\")", false, (o, v) => o with { Procfs = v }),
+        ["config.path"] = new("path to YAML config file", false, (o, v) => o with { ConfigPath = v }),
+        ["procnames"] = new("comma-separated list of process names to monitor", false, (o, v) => o with { ProcNames = v }),
+        ["namemapping"] = new("comma-separated list, alternating process name and capturing regex to apply to cmdline", false, (o, v) => o with { NameMapping = v }),
+        ["children"] = new("if a proc is tracked, track with it any children that aren't part of their own group (default true)", true, (o, v) => o with { Children = Bool("children", v) }),
+        ["threads"] = new("report on per-threadname metrics as well (default true)", true, (o, v) => o with { Threads = Bool("threads", v) }),
+        ["gather-smaps"] = new("gather metrics from smaps file, which contains proportional resident memory size (default true)", true, (o, v) => o with { GatherSmaps = Bool("gather-smaps", v) }),
+        ["recheck"] = new("recheck process names on each scrape", true, (o, v) => o with { Recheck = Bool("recheck", v) }),
+        ["recheck-with-time-limit"] = new("recheck processes only this much time after their start, but no longer", false, (o, v) => o with { RecheckWithTimeLimit = Duration("recheck-with-time-limit", v) }),
+        ["remove-empty-groups"] = new("forget process groups with no processes", true, (o, v) => o with { RemoveEmptyGroups = Bool("remove-empty-groups", v) }),
+        ["once-to-stdout-delay"] = new("don't bind, just wait this much time, print the metrics once to stdout, and exit", false, (o, v) => o with { OnceToStdoutDelay = Duration("once-to-stdout-delay", v) }),
+        ["web.listen-address"] = new("Address on which to expose metrics and web interface. (default \":9256\")", false, (o, v) => o with { ListenAddress = v }),
+        ["web.telemetry-path"] = new("Path under which to expose metrics. (default \"/metrics\")", false, (o, v) => o with { TelemetryPath = v }),
+        ["debug"] = new("log debugging information to stdout", true, (o, v) => o with { Debug = Bool("debug", v) }),
+        ["version"] = new("print version information and exit", true, (o, v) => o with { Version = Bool("version", v) }),
+        ["help"] = new("print this help and exit", true, (o, v) => o with { Help = Bool("help", v) }),
+        ["h"] = new("print this help and exit", true, (o, v) => o with { Help = Bool("h", v) }),
+        ["scan-interval"] = new("time between scans of the process table (default 5s)", false, (o, v) => o with { ScanInterval = Positive("scan-interval", Duration("scan-interval", v)) }),
+        ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
+    };
+
+    public static AgentOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new AgentOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith('-') || arg is "-" or "--")
+                throw new UsageException($"unexpected argument \"{arg}\": flags start with - or --");
+            var body = arg.StartsWith("--", StringComparison.Ordinal) ? arg[2..] : arg[1..];
+            string? value = null;
+            var equals = body.IndexOf('=', StringComparison.Ordinal);
+            if (equals >= 0)
+            {
+                value = body[(equals + 1)..];
+                body = body[..equals];
+            }
+            if (!Flags.TryGetValue(body, out var flag))
+                throw new UsageException($"flag provided but not defined: -{body}");
+            if (value is null)
+            {
+                if (flag.IsBool) value = "true";
+                else if (i + 1 < args.Count) value = args[++i];
+                else throw new UsageException($"flag needs an argument: -{body}");
+            }
+            options = flag.Apply(options, value);
+        }
+        return options;
+    }
+
+    public static string Usage() =>
+        "Usage of procactors:\n" + string.Concat(Flags.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"  -{f.Key}\n    \t{f.Value.Help}\n"));
+
+    private static bool Bool(string name, string value) =>
+        value.ToLowerInvariant() switch
+        {
+            "1" or "t" or "true" => true,
+            "0" or "f" or "false" => false,
+            _ => throw new UsageException($"invalid boolean value \"{value}\" for -{name}"),
+        };
+
+    private static TimeSpan Positive(string name, TimeSpan value) =>
+        value > TimeSpan.Zero ? value : throw new UsageException($"invalid value \"{value}\" for -{name}: must be positive");
+
+    /// <summary>Go durations: a sequence of number+unit ("1.5s", "1m30s", "300ms"); "0" alone is zero.</summary>
+    public static TimeSpan Duration(string name, string value)
+    {
+        if (value == "0") return TimeSpan.Zero;
+        var rest = value.AsSpan();
+        var total = 0.0;
+        if (rest.IsEmpty) throw Invalid();
+        while (!rest.IsEmpty)
+        {
+            var numberLength = 0;
+            while (numberLength < rest.Length && (char.IsAsciiDigit(rest[numberLength]) || rest[numberLength] == '.')) numberLength++;
+            var unitLength = 0;
+            while (numberLength + unitLength < rest.Length && char.IsAsciiLetter(rest[numberLength + unitLength]) || (numberLength + unitLength < rest.Length && rest[numberLength + unitLength] == 'µ')) unitLength++;
+            if (numberLength == 0 || unitLength == 0 ||
+                !double.TryParse(rest[..numberLength], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+                throw Invalid();
+            var unit = rest.Slice(numberLength, unitLength);
+            total += unit switch
+            {
+                "ns" => number / 1e6,
+                "us" or "µs" => number / 1e3,
+                "ms" => number,
+                "s" => number * 1e3,
+                "m" => number * 60e3,
+                "h" => number * 3600e3,
+                _ => throw Invalid(),
+            };
+            rest = rest[(numberLength + unitLength)..];
+        }
+        return TimeSpan.FromMilliseconds(total);
+
+        UsageException Invalid() => new($"invalid duration \"{value}\" for -{name} (examples: 5s, 1m30s, 500ms)");
+    }
+}

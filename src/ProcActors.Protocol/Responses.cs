@@ -1,0 +1,65 @@
+namespace ProcActors.Protocol;
+
+/// <summary>Counts of threads (or single-threaded processes) by scheduler state.</summary>
+public sealed record StateCounts(int Running, int Sleeping, int Waiting, int Zombie, int Other);
+
+/// <summary>A group as /metrics shows it, plus the rates of the last cycle.</summary>
+public sealed record GroupSummary(
+    string Name,
+    int Procs,
+    double CpuUserSeconds,
+    double CpuSystemSeconds,
+    ulong ReadBytes,
+    ulong WriteBytes,
+    ulong MajorPageFaults,
+    ulong MinorPageFaults,
+    ulong VoluntaryContextSwitches,
+    ulong NonvoluntaryContextSwitches,
+    ulong ResidentBytes,
+    ulong VirtualBytes,
+    ulong SwappedBytes,
+    ulong ProportionalResidentBytes,
+    ulong ProportionalSwappedBytes,
+    ulong OpenFileDescriptors,
+    double WorstFdRatio,
+    DateTimeOffset? OldestStartTime,
+    ulong NumThreads,
+    StateCounts States,
+    double CpuPercent,
+    double ReadBytesPerSecond,
+    double WriteBytesPerSecond);
+
+/// <summary>A process in a group, with its rates over the last cycle.</summary>
+public sealed record ProcessSummary(
+    int Pid,
+    string Group,
+    string Name,
+    IReadOnlyList<string> Cmdline,
+    DateTimeOffset? StartTime,
+    double CpuPercent,
+    ulong ResidentBytes,
+    double IoBytesPerSecond);
+
+public sealed record GroupsResponse(string Node, long Cycle, DateTimeOffset? UpdatedAt, IReadOnlyList<GroupSummary> Groups);
+
+/// <summary>Group is null when the node has no group of that name.</summary>
+public sealed record GroupResponse(string Node, long Cycle, GroupSummary? Group, IReadOnlyList<ProcessSummary> Members);
+
+public sealed record TopResponse(string Node, long Cycle, TopBy By, IReadOnlyList<ProcessSummary> Processes);
+
+public sealed record AgentStatusResponse(
+    string Node,
+    string Version,
+    DateTimeOffset StartedAt,
+    long Cycles,
+    TimeSpan LastScanDuration,
+    TimeSpan LastUpdateLatency,
+    int ProcessesListed,
+    int ProcessesTracked,
+    int Groups,
+    long ScrapeErrors,
+    long ReadErrors,
+    long PermissionErrors,
+    long PartialErrors,
+    long SkippedIntervals,
+    long BackwardsCounters);
