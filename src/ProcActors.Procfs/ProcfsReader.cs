@@ -146,7 +146,8 @@ public sealed class ProcfsReader : IProcSource
         else if (Gone(rc)) return ReadStatus.Vanished;
         else metrics.Missing |= MissingParts.FdLimit;
 
-        if (_options.GatherSmaps)
+        // Kernel threads have no address space (vsize 0): their smaps_rollup fails with ESRCH and would hold nothing.
+        if (_options.GatherSmaps && _stat.VirtualBytes > 0)
         {
             rc = _file.Read(_path.Of(pid, "smaps_rollup"u8), out content);
             if (rc == 0 && SmapsRollupParser.TryParse(content, out var rollup))
@@ -154,7 +155,6 @@ public sealed class ProcfsReader : IProcSource
                 metrics.Memory.ProportionalBytes = rollup.ProportionalBytes;
                 metrics.Memory.ProportionalSwapBytes = rollup.ProportionalSwapBytes;
             }
-            else if (rc == 0 && content.IsEmpty) { } // kernel threads have no memory map: nothing to add
             else if (Gone(rc)) return ReadStatus.Vanished;
             else metrics.Missing |= MissingParts.Smaps;
         }
@@ -240,7 +240,8 @@ public sealed class ProcfsReader : IProcSource
                 thread.Counts.ReadBytes = io.ReadBytes;
                 thread.Counts.WriteBytes = io.WriteBytes;
             }
-            else if (!Gone(rc)) partial = true;
+            else if (ThreadGone(rc, pid, tid)) continue;
+            else partial = true;
 
             rc = _file.Read(_path.Of(pid, tid, "status"u8), out content);
             if (rc == 0 && StatusParser.TryParse(content, out var status))
@@ -248,7 +249,8 @@ public sealed class ProcfsReader : IProcSource
                 thread.Counts.VoluntaryCtxSwitches = status.VoluntaryCtxSwitches;
                 thread.Counts.NonvoluntaryCtxSwitches = status.NonvoluntaryCtxSwitches;
             }
-            else if (!Gone(rc)) partial = true;
+            else if (ThreadGone(rc, pid, tid)) continue;
+            else partial = true;
 
             thread.Wchan = _options.Wchan ? ReadWchan(_path.Of(pid, tid, "wchan"u8)) : null;
             metrics.States.Add(stat.State);
@@ -267,13 +269,19 @@ public sealed class ProcfsReader : IProcSource
     }
 
     /// <summary>ENOENT on a secondary file: the process is gone if its stat is gone too; else the file is just missing.</summary>
-    private bool Gone(int rc)
+    private bool Gone(int rc) => IsVanishedErrno(rc) && !Exists(_path.Of(Current.Pid, "stat"u8));
+
+    /// <summary>The same for one thread: a thread that exited mid-read is not counted, and is no error.</summary>
+    private bool ThreadGone(int rc, int pid, int tid) => IsVanishedErrno(rc) && !Exists(_path.Of(pid, tid, "stat"u8));
+
+    private static bool IsVanishedErrno(int rc) => rc < 0 && Errno.Classify(rc) == ReadStatus.Vanished;
+
+    private static bool Exists(ReadOnlySpan<byte> path)
     {
-        if (rc >= 0 || Errno.Classify(rc) != ReadStatus.Vanished) return false;
-        var fd = LibC.OpenRead(_path.Of(Current.Pid, "stat"u8));
-        if (fd < 0) return true;
+        var fd = LibC.OpenRead(path);
+        if (fd < 0) return false;
         LibC.CloseFd(fd);
-        return false;
+        return true;
     }
 
     private SystemInfo ReadSystemInfo()

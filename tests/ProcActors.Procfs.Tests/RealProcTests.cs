@@ -1,0 +1,267 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ProcActors.Procfs.Tests;
+
+/// <summary>The reader against this machine's /proc, with child processes the tests start (and only those are killed).</summary>
+public sealed class RealProcTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private sealed record Read(ProcId Id, ReadStatus MetricsStatus, ProcMetrics Metrics, ReadStatus StaticStatus, ProcStatic? Facts);
+
+    /// <summary>Scans /proc and reads the process in full, or null when it is not listed (or not readable).</summary>
+    private static Read? Find(ProcfsReader reader, Func<ProcfsReader, bool> match)
+    {
+        Assert.True(reader.BeginScan(out _, out var error), error);
+        while (reader.MoveNext())
+        {
+            if (reader.CurrentStatus != ReadStatus.Ok || !match(reader)) continue;
+            var metrics = new ProcMetrics();
+            var metricsStatus = reader.ReadMetrics(ref metrics);
+            if (metricsStatus is not (ReadStatus.Ok or ReadStatus.Partial)) return null;
+            var staticStatus = reader.ReadStatic(out var facts);
+            return new Read(reader.Current, metricsStatus, metrics, staticStatus, facts);
+        }
+        return null;
+    }
+
+    /// <summary>Rescans until the probe gives a value: a child may still be starting (or its shell still forking) when it is first looked for.</summary>
+    private static async Task<T> Eventually<T>(Func<T?> probe, string what) where T : class
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (probe() is { } value) return value;
+            if (deadline.Elapsed > Patience) Assert.Fail($"gave up waiting for {what}");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static Process Start(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+    }
+
+    private static async Task KillAndReap(Process child)
+    {
+        if (!child.HasExited) child.Kill(entireProcessTree: true);
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Finds_a_sleeping_child_and_loses_it_once_reaped()
+    {
+        using var child = Start("sleep", "30");
+        Read found;
+        try
+        {
+            var reader = new ProcfsReader();
+            found = await Eventually(
+                () => Find(reader, r => r.Current.Pid == child.Id) is { Metrics.State: (byte)'S' } read ? read : null,
+                $"sleep child {child.Id} to sleep");
+
+            Assert.Equal(ReadStatus.Ok, found.StaticStatus);
+            var facts = found.Facts!;
+            Assert.Equal(child.Id, facts.Id.Pid);
+            Assert.Equal("sleep", facts.Name);
+            Assert.Equal(["sleep", "30"], facts.Cmdline);
+            Assert.Equal(Environment.ProcessId, facts.ParentPid);
+            Assert.Equal(new FileInfo($"/proc/{child.Id}/exe").LinkTarget, facts.ExePath);
+            Assert.Equal(Environment.UserName, facts.Username);
+            Assert.Equal(child.StartTime.ToUniversalTime(), facts.StartTime.UtcDateTime, TimeSpan.FromSeconds(2));
+            Assert.NotEmpty(facts.Cgroups);
+
+            Assert.Equal(1U, found.Metrics.NumThreads);
+            Assert.Equal(new ThreadStates { Sleeping = 1 }, found.Metrics.States);
+            Assert.True(found.Metrics.Memory.ResidentBytes > 0);
+            Assert.True(found.Metrics.Memory.VirtualBytes >= found.Metrics.Memory.ResidentBytes);
+            Assert.True(found.Metrics.OpenFds >= 3, $"sleep has stdin, stdout and stderr open, not {found.Metrics.OpenFds}");
+            Assert.True(found.Metrics.FdLimit > 0);
+        }
+        finally
+        {
+            await KillAndReap(child);
+        }
+
+        var after = new ProcfsReader();
+        Assert.True(after.BeginScan(out _, out var error), error);
+        while (after.MoveNext())
+        {
+            Assert.NotEqual(found.Id, after.Current);
+        }
+    }
+
+    [Fact]
+    public void Reads_this_test_process_with_all_its_threads()
+    {
+        var reader = new ProcfsReader();
+
+        var self = Find(reader, r => r.Current.Pid == Environment.ProcessId);
+
+        Assert.NotNull(self);
+        Assert.Equal(ReadStatus.Ok, self.MetricsStatus);
+        Assert.Equal(MissingParts.None, self.Metrics.Missing);
+        Assert.True(self.Metrics.NumThreads > 1);
+        Assert.True(self.Metrics.ThreadCount > 1);
+        Assert.Equal(self.Metrics.ThreadCount, self.Metrics.States.Total);
+        var threads = self.Metrics.Threads!.AsSpan(0, self.Metrics.ThreadCount).ToArray();
+        Assert.Contains(threads, t => t.Tid == Environment.ProcessId);
+        Assert.Equal(threads.Length, threads.Select(t => t.Tid).Distinct().Count());
+        Assert.All(threads, t => Assert.NotNull(t.Name));
+        Assert.True(self.Metrics.Memory.ResidentBytes > 0);
+        Assert.True(self.Metrics.Memory.ProportionalBytes > 0);
+        Assert.True(self.Metrics.OpenFds > 0);
+        Assert.True(self.Metrics.Counts.CpuUserTicks + self.Metrics.Counts.CpuSystemTicks > 0);
+
+        Assert.Equal(ReadStatus.Ok, self.StaticStatus);
+        Assert.NotEmpty(self.Facts!.Cmdline);
+        Assert.Equal(Environment.ProcessPath, self.Facts.ExePath);
+        Assert.Equal(Environment.ProcessId, self.Facts.Id.Pid);
+        // btime is whole seconds: the start time may be up to a second early.
+        using var current = Process.GetCurrentProcess();
+        Assert.Equal(current.StartTime.ToUniversalTime(), self.Facts.StartTime.UtcDateTime, TimeSpan.FromSeconds(2));
+    }
+
+    [Fact]
+    public void Reads_the_machine_facts()
+    {
+        var reader = new ProcfsReader();
+
+        Assert.True(reader.BeginScan(out var start, out _));
+
+        Assert.Equal(Environment.SystemPageSize, reader.System.PageSize);
+        Assert.InRange(reader.System.BootTimeSeconds, 1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var after = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], CultureInfo.InvariantCulture);
+        Assert.NotNull(start.UptimeTicks);
+        var uptime = (double)start.UptimeTicks.Value / reader.System.ClockTicksPerSecond;
+        Assert.InRange(uptime, after - 5, after);
+    }
+
+    [Fact]
+    public void Every_process_on_the_machine_reads_without_failure()
+    {
+        var reader = new ProcfsReader();
+        Assert.True(reader.BeginScan(out _, out var error), error);
+        var listed = 0;
+        var failures = new List<string>();
+        while (reader.MoveNext())
+        {
+            listed++;
+            var pid = reader.Current.Pid;
+            if (reader.CurrentStatus == ReadStatus.Failed) failures.Add($"{pid}: stat");
+            if (reader.CurrentStatus != ReadStatus.Ok) continue;
+            var metrics = new ProcMetrics();
+            var status = reader.ReadMetrics(ref metrics);
+            if (status == ReadStatus.Failed) failures.Add($"{pid}: metrics");
+            if (status is not (ReadStatus.Ok or ReadStatus.Partial)) continue;
+            Assert.True(metrics.States.Total >= 1);
+            if (reader.ReadStatic(out var facts) == ReadStatus.Failed) failures.Add($"{pid}: static");
+            else if (facts is not null) Assert.Equal(reader.Current, facts.Id);
+        }
+
+        Assert.Empty(failures);
+        Assert.True(listed > 1);
+    }
+
+    [Fact]
+    public async Task A_zombie_child_is_read_as_a_zombie()
+    {
+        // The shell becomes "sleep 30" and never waits for its "sleep 0" child: a zombie we own.
+        using var parent = Start("sh", "-c", "sleep 0 & exec sleep 30");
+        try
+        {
+            var reader = new ProcfsReader();
+            var zombie = await Eventually(
+                () => Find(reader, r => r.CurrentParentPid == parent.Id) is { Metrics.State: (byte)'Z' } read ? read : null,
+                $"a zombie child of {parent.Id}");
+
+            Assert.Equal(new ThreadStates { Zombie = 1 }, zombie.Metrics.States);
+            Assert.Equal(0UL, zombie.Metrics.Memory.ResidentBytes);
+            Assert.Equal(0UL, zombie.Metrics.OpenFds);
+            Assert.Equal(ReadStatus.Ok, zombie.StaticStatus);
+            Assert.Equal("sleep", zombie.Facts!.Name);
+            Assert.Empty(zombie.Facts.Cmdline);
+            Assert.Equal(string.Empty, zombie.Facts.ExePath);
+            Assert.Equal(parent.Id, zombie.Facts.ParentPid);
+        }
+        finally
+        {
+            await KillAndReap(parent);
+        }
+    }
+
+    /// <summary>
+    /// A zombie has no memory map, like a kernel thread: ProcfsReader.ReadMetrics means to add nothing for it ("kernel
+    /// threads have no memory map"), but the kernel answers the read of its smaps_rollup with ESRCH, not with an empty
+    /// file, so the read is reported Partial (Missing = Smaps) on every scan.
+    /// </summary>
+    [Fact]
+    public async Task A_zombie_has_no_memory_map_and_is_read_in_full()
+    {
+        using var parent = Start("sh", "-c", "sleep 0 & exec sleep 30");
+        try
+        {
+            var reader = new ProcfsReader();
+            var zombie = await Eventually(
+                () => Find(reader, r => r.CurrentParentPid == parent.Id) is { Metrics.State: (byte)'Z' } read ? read : null,
+                $"a zombie child of {parent.Id}");
+
+            Assert.Equal(MissingParts.None, zombie.Metrics.Missing);
+            Assert.Equal(ReadStatus.Ok, zombie.MetricsStatus);
+        }
+        finally
+        {
+            await KillAndReap(parent);
+        }
+    }
+
+    /// <summary>Same as for a zombie: reading a kernel thread's smaps_rollup fails with ESRCH, and the read is reported Partial.</summary>
+    [Fact]
+    public void A_kernel_thread_has_no_memory_map_and_is_read_in_full()
+    {
+        var kernelThread = FindKernelThread(new ProcfsOptions());
+
+        Assert.Equal(MissingParts.None, kernelThread.Metrics.Missing);
+        Assert.Equal(ReadStatus.Ok, kernelThread.MetricsStatus);
+    }
+
+    [Fact]
+    public void A_kernel_thread_is_read_in_full_without_smaps()
+    {
+        var kernelThread = FindKernelThread(new ProcfsOptions { GatherSmaps = false });
+
+        Assert.Equal(MissingParts.None, kernelThread.Metrics.Missing);
+        Assert.Equal(ReadStatus.Ok, kernelThread.MetricsStatus);
+        Assert.Equal(0UL, kernelThread.Metrics.Memory.ResidentBytes);
+        Assert.Equal(ReadStatus.Ok, kernelThread.StaticStatus);
+        Assert.Empty(kernelThread.Facts!.Cmdline);
+        Assert.Equal(string.Empty, kernelThread.Facts.ExePath);
+    }
+
+    /// <summary>A kernel thread (PF_KTHREAD in the flags, field 9 of stat), or a skip where none is visible (a container's pid namespace).</summary>
+    private static Read FindKernelThread(ProcfsOptions options)
+    {
+        const uint PfKthread = 0x00200000;
+        var reader = new ProcfsReader("/proc", options);
+        var read = Find(reader, r => IsKernelThread(r.Current.Pid));
+        if (read is null) Assert.Skip("no kernel thread is visible in /proc");
+        return read;
+
+        static bool IsKernelThread(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (uint.Parse(fields[6], CultureInfo.InvariantCulture) & PfKthread) != 0;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+
+namespace ProcActors.Procfs.Tests.Support;
+
+/// <summary>One thread of a fixture process, written to task/&lt;tid&gt;/.</summary>
+internal sealed record FixtureThread(
+    int Tid,
+    string Comm,
+    char State = 'S',
+    ulong Utime = 0,
+    ulong Stime = 0,
+    ulong MinorFaults = 0,
+    ulong MajorFaults = 0,
+    ulong ReadBytes = 0,
+    ulong WriteBytes = 0,
+    ulong Voluntary = 0,
+    ulong Nonvoluntary = 0,
+    string Wchan = "0");
+
+/// <summary>
+/// A procfs-like tree in a temporary folder: &lt;root&gt;/stat, &lt;root&gt;/uptime and one folder per process with the
+/// files <see cref="ProcfsReader"/> reads. Deleted on dispose.
+/// </summary>
+internal sealed class FixtureTree : IDisposable
+{
+    public const long DefaultBootTime = 1_795_683_877;
+    public const string DefaultUptime = "2308.61 4585.72\n";
+
+    public FixtureTree(long bootTime = DefaultBootTime, string? uptime = DefaultUptime, string prefix = "procactors-fixture-")
+    {
+        Root = Directory.CreateTempSubdirectory(prefix).FullName;
+        File.WriteAllText(Path.Combine(Root, "stat"), ProcText.SystemStat(bootTime));
+        if (uptime is not null) File.WriteAllText(Path.Combine(Root, "uptime"), uptime);
+    }
+
+    public string Root { get; }
+
+    public string PathOf(int pid, string file = "") => Path.Combine(Root, pid.ToString(CultureInfo.InvariantCulture), file);
+
+    /// <summary>
+    /// Writes a process. Without <paramref name="threads"/> the process has one thread, itself, as in procfs. A kernel thread
+    /// has no Vm* status lines, an empty cmdline and smaps_rollup, and no exe link.
+    /// </summary>
+    public void AddProcess(
+        int pid,
+        string comm = "worker",
+        ulong starttime = 1000,
+        ulong utime = 0,
+        ulong stime = 0,
+        ulong minflt = 0,
+        ulong majflt = 0,
+        char state = 'S',
+        int ppid = 1,
+        ulong vsize = 8_392_704,
+        long rss = 0,
+        uint uid = 0,
+        ulong? swapKb = 0,
+        ulong voluntary = 0,
+        ulong nonvoluntary = 0,
+        ulong readBytes = 0,
+        ulong writeBytes = 0,
+        string fdLimit = "1024",
+        ulong pssKb = 0,
+        ulong? swapPssKb = 0,
+        string[]? cmdline = null,
+        string cgroup = "0::/system.slice/worker.service\n",
+        string wchan = "0",
+        string? exe = "/usr/bin/worker",
+        int fds = 0,
+        FixtureThread[]? threads = null,
+        bool kernelThread = false)
+    {
+        threads ??= [new FixtureThread(pid, comm, state, utime, stime, minflt, majflt, readBytes, writeBytes, voluntary, nonvoluntary, wchan)];
+        var dir = Directory.CreateDirectory(PathOf(pid)).FullName;
+        // A kernel thread has no address space: the kernel reports vsize 0.
+        if (kernelThread) vsize = 0;
+        Write(dir, "stat", ProcText.Stat(pid, comm, state, ppid, minflt, majflt, utime, stime, threads.Length, starttime, vsize, rss));
+        Write(dir, "status", ProcText.Status(comm, state, pid, ppid, uid, uid, swapKb, voluntary, nonvoluntary, threads.Length, kernelThread));
+        Write(dir, "io", ProcText.Io(readBytes, writeBytes));
+        Write(dir, "limits", ProcText.Limits(fdLimit));
+        Write(dir, "smaps_rollup", kernelThread ? "" : ProcText.SmapsRollup(pssKb, swapPssKb));
+        string[] args = kernelThread ? [] : cmdline ?? [$"/usr/bin/{comm}"];
+        File.WriteAllBytes(Path.Combine(dir, "cmdline"), Encoding.UTF8.GetBytes(string.Concat(args.Select(a => a + "\0"))));
+        Write(dir, "cgroup", cgroup);
+        Write(dir, "wchan", wchan);
+        if (exe is not null && !kernelThread) File.CreateSymbolicLink(Path.Combine(dir, "exe"), exe);
+
+        var fd = Directory.CreateDirectory(Path.Combine(dir, "fd")).FullName;
+        for (var i = 0; i < fds; i++) File.CreateSymbolicLink(Path.Combine(fd, i.ToString(CultureInfo.InvariantCulture)), "/dev/null");
+
+        foreach (var thread in threads)
+        {
+            var task = Directory.CreateDirectory(Path.Combine(dir, "task", thread.Tid.ToString(CultureInfo.InvariantCulture))).FullName;
+            Write(task, "stat", ProcText.Stat(thread.Tid, thread.Comm, thread.State, ppid, thread.MinorFaults, thread.MajorFaults,
+                thread.Utime, thread.Stime, threads.Length, starttime, vsize, rss));
+            Write(task, "status", ProcText.Status(thread.Comm, thread.State, thread.Tid, ppid, uid, uid, swapKb, thread.Voluntary,
+                thread.Nonvoluntary, threads.Length, kernelThread));
+            Write(task, "io", ProcText.Io(thread.ReadBytes, thread.WriteBytes));
+            Write(task, "wchan", thread.Wchan);
+        }
+    }
+
+    /// <summary>Replaces (or creates) one file of a process; <paramref name="file"/> may be a relative path such as "task/12/stat".</summary>
+    public void WriteFile(int pid, string file, string content) => File.WriteAllText(PathOf(pid, file), content);
+
+    public void WriteFile(int pid, string file, byte[] content) => File.WriteAllBytes(PathOf(pid, file), content);
+
+    public void DeleteFile(int pid, string file) => File.Delete(PathOf(pid, file));
+
+    public void DeleteProcess(int pid) => Directory.Delete(PathOf(pid), recursive: true);
+
+    /// <summary>Adds a folder that is not a process (as /proc has "sys", "net", ...).</summary>
+    public void AddFolder(string name) => Directory.CreateDirectory(Path.Combine(Root, name));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
+    }
+
+    private static void Write(string dir, string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
+}
