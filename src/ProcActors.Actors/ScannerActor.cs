@@ -12,7 +12,7 @@ namespace ProcActors.Actors;
 /// <summary>
 /// Scans the process source on an interval, off the actor thread, into the bounded channel. One scan runs at a
 /// time; a tick that finds a scan still running (because the consumers hold the channel full, or the scan is slow)
-/// is counted as a skipped interval.
+/// is counted as a skipped interval. A failed scan is logged and the next tick scans again.
 /// </summary>
 public sealed class ScannerActor : ReceiveActor, IWithTimers
 {
@@ -25,6 +25,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private long _cycle;
     private long _skipped;
     private bool _scanning;
+    private bool _scanRequested;
 
     public ScannerActor(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry)
     {
@@ -34,12 +35,24 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         _source = settings.CreateSource();
         _sink = new ChannelProcSink(writer, settings.BatchSize);
 
-        Receive<ScanTick>(_ => StartScan());
-        Receive<ScanNow>(_ => StartScan());
+        Receive<ScanTick>(_ =>
+        {
+            if (_scanning) _skipped++;
+            else StartScan();
+        });
+        // Asked for explicitly: a request during a scan is served right after it, never dropped.
+        Receive<ScanNow>(_ =>
+        {
+            if (_scanning) _scanRequested = true;
+            else StartScan();
+        });
         Receive<ScanFinished>(finished =>
         {
             _scanning = false;
             if (finished.Failure is not null) _log.Error(finished.Failure, "Scan {0} failed", finished.Cycle);
+            if (!_scanRequested) return;
+            _scanRequested = false;
+            StartScan();
         });
     }
 
@@ -56,11 +69,6 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
 
     private void StartScan()
     {
-        if (_scanning)
-        {
-            _skipped++;
-            return;
-        }
         _scanning = true;
         var cycle = ++_cycle;
         var skipped = _skipped;

@@ -1,10 +1,10 @@
 using ProcActors.Procfs;
 using ProcActors.Tracking.Grouping;
 
-namespace ProcActors.Tracking.Tests;
+namespace ProcActors.Testing;
 
 /// <summary>A scripted process table: tests set processes and counters, then scan it.</summary>
-internal sealed class FakeProcSource : IProcSource
+public sealed class FakeProcSource : IProcSource
 {
     private readonly SortedDictionary<int, FakeProc> _procs = [];
     private List<FakeProc> _listing = [];
@@ -28,22 +28,38 @@ internal sealed class FakeProcSource : IProcSource
         var proc = new FakeProc(pid, comm, startTicks, parent, cmdline ?? [comm]);
         proc.Metrics.States.Add((byte)'S');
         proc.Metrics.State = (byte)'S';
-        _procs[pid] = proc;
+        lock (_procs) _procs[pid] = proc;
         return proc;
     }
 
-    public void Remove(int pid) => _procs.Remove(pid);
+    public void Remove(int pid)
+    {
+        lock (_procs) _procs.Remove(pid);
+    }
 
-    public FakeProc this[int pid] => _procs[pid];
+    public FakeProc this[int pid]
+    {
+        get
+        {
+            lock (_procs) return _procs[pid];
+        }
+    }
 
     public bool BeginScan(out ScanStart start, out string? error)
     {
+        Gate?.Wait();
+        Scans++;
         start = new ScanStart(UptimeTicks);
         error = ListingFails ? "listing failed" : null;
-        _listing = [.. _procs.Values];
+        lock (_procs) _listing = [.. _procs.Values];
         _index = -1;
         return !ListingFails;
     }
+
+    /// <summary>When set, each scan waits here before listing: lets a test hold a scan in flight.</summary>
+    public SemaphoreSlim? Gate { get; set; }
+
+    public int Scans { get; private set; }
 
     public bool MoveNext()
     {
@@ -80,7 +96,7 @@ internal sealed class FakeProcSource : IProcSource
     }
 }
 
-internal sealed class FakeProc(int pid, string comm, ulong startTicks, int parent, string[] cmdline)
+public sealed class FakeProc(int pid, string comm, ulong startTicks, int parent, string[] cmdline)
 {
     public int Pid { get; } = pid;
     public string Comm { get; } = comm;
@@ -116,7 +132,7 @@ internal sealed class FakeProc(int pid, string comm, ulong startTicks, int paren
 }
 
 /// <summary>Names a process by its comm when the comm is in the list.</summary>
-internal sealed class CommNamer(params string[] comms) : IProcNamer
+public sealed class CommNamer(params string[] comms) : IProcNamer
 {
     public string? Name(ProcStatic proc) => comms.Contains(proc.Name) ? proc.Name : null;
 }

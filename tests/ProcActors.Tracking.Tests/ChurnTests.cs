@@ -1,3 +1,4 @@
+using ProcActors.Testing;
 using CsCheck;
 using ProcActors.Procfs;
 

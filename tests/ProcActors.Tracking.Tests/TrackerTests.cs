@@ -1,3 +1,4 @@
+using ProcActors.Testing;
 using ProcActors.Procfs;
 
 namespace ProcActors.Tracking.Tests;
