@@ -19,7 +19,7 @@ public sealed class ExporterMetrics : IAgentTelemetry
     private readonly Series _numProcs, _cpu, _readBytes, _writeBytes, _majorFaults, _minorFaults, _ctxSwitches, _memory,
         _openFds, _worstFdRatio, _oldestStart, _numThreads, _states, _wchan, _threadCount, _threadCpu, _threadIo,
         _threadMajor, _threadMinor, _threadCtx;
-    private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors;
+    private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors, _cycles, _skipped, _backwards;
     private readonly Histogram _scanDuration, _updateLatency;
     private NodeView? _exported;
 
@@ -52,6 +52,9 @@ public sealed class ExporterMetrics : IAgentTelemetry
         _scrapeErrors = f.CreateCounter("namedprocess_scrape_errors", "general scrape errors: no proc metrics collected during a cycle");
         _procReadErrors = f.CreateCounter("namedprocess_scrape_procread_errors", "incremented each time a proc's metrics collection fails");
         _partialErrors = f.CreateCounter("namedprocess_scrape_partial_errors", "incremented each time a tracked proc's metrics collection fails partially, e.g. unreadable I/O stats");
+        _cycles = f.CreateCounter("procactors_cycles_total", "scan cycles merged into the view served here");
+        _skipped = f.CreateCounter("procactors_skipped_intervals_total", "scan intervals skipped because the previous scan was still running");
+        _backwards = f.CreateCounter("procactors_backwards_counters_total", "process counters seen going backwards, clamped to a zero delta instead of wrapping");
         var buckets = Histogram.ExponentialBuckets(0.0005, 2, 16);
         _scanDuration = f.CreateHistogram("procactors_scan_duration_seconds", "time to read the process table once", new HistogramConfiguration { Buckets = buckets });
         _updateLatency = f.CreateHistogram("procactors_update_latency_seconds", "time from scan start until the node view holds that cycle", new HistogramConfiguration { Buckets = buckets });
@@ -74,6 +77,9 @@ public sealed class ExporterMetrics : IAgentTelemetry
             _scrapeErrors.IncTo(view.Counters.ScrapeErrors);
             _procReadErrors.IncTo(view.Counters.ReadErrors + view.Counters.PermissionErrors);
             _partialErrors.IncTo(view.Counters.PartialErrors);
+            _cycles.IncTo(view.Counters.Cycles);
+            _skipped.IncTo(view.Counters.SkippedIntervals);
+            _backwards.IncTo(view.Counters.BackwardsCounters);
         }
     }
 

@@ -1,3 +1,4 @@
+using ProcActors.Testing;
 using System.Globalization;
 using System.Text;
 using CsCheck;

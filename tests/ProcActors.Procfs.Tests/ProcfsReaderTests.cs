@@ -1,3 +1,4 @@
+using ProcActors.Testing;
 using ProcActors.Procfs.Tests.Support;
 
 namespace ProcActors.Procfs.Tests;

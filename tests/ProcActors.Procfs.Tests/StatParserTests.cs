@@ -1,3 +1,4 @@
+using ProcActors.Testing;
 using System.Text;
 using ProcActors.Procfs.Tests.Support;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace ProcActors.Procfs.Tests.Support;
+namespace ProcActors.Testing;
 
 /// <summary>One thread of a fixture process, written to task/&lt;tid&gt;/.</summary>
-internal sealed record FixtureThread(
+public sealed record FixtureThread(
     int Tid,
     string Comm,
     char State = 'S',
@@ -22,7 +22,7 @@ internal sealed record FixtureThread(
 /// A procfs-like tree in a temporary folder: &lt;root&gt;/stat, &lt;root&gt;/uptime and one folder per process with the
 /// files <see cref="ProcfsReader"/> reads. Deleted on dispose.
 /// </summary>
-internal sealed class FixtureTree : IDisposable
+public sealed class FixtureTree : IDisposable
 {
     public const long DefaultBootTime = 1_795_683_877;
     public const string DefaultUptime = "2308.61 4585.72\n";
@@ -72,7 +72,11 @@ internal sealed class FixtureTree : IDisposable
         bool kernelThread = false)
     {
         threads ??= [new FixtureThread(pid, comm, state, utime, stime, minflt, majflt, readBytes, writeBytes, voluntary, nonvoluntary, wchan)];
-        var dir = Directory.CreateDirectory(PathOf(pid)).FullName;
+        // A running agent may scan the tree at any moment: a new process appears whole (built aside, then renamed
+        // into place) and an existing one has each file replaced atomically, so no scan reads a half-written file.
+        var existing = Directory.Exists(PathOf(pid));
+        var staging = Path.Combine(Root, ".staging", pid.ToString(CultureInfo.InvariantCulture));
+        var dir = Directory.CreateDirectory(existing ? PathOf(pid) : staging).FullName;
         // A kernel thread has no address space: the kernel reports vsize 0.
         if (kernelThread) vsize = 0;
         Write(dir, "stat", ProcText.Stat(pid, comm, state, ppid, minflt, majflt, utime, stime, threads.Length, starttime, vsize, rss));
@@ -81,13 +85,17 @@ internal sealed class FixtureTree : IDisposable
         Write(dir, "limits", ProcText.Limits(fdLimit));
         Write(dir, "smaps_rollup", kernelThread ? "" : ProcText.SmapsRollup(pssKb, swapPssKb));
         string[] args = kernelThread ? [] : cmdline ?? [$"/usr/bin/{comm}"];
-        File.WriteAllBytes(Path.Combine(dir, "cmdline"), Encoding.UTF8.GetBytes(string.Concat(args.Select(a => a + "\0"))));
+        Write(dir, "cmdline", Encoding.UTF8.GetBytes(string.Concat(args.Select(a => a + "\0"))));
         Write(dir, "cgroup", cgroup);
         Write(dir, "wchan", wchan);
-        if (exe is not null && !kernelThread) File.CreateSymbolicLink(Path.Combine(dir, "exe"), exe);
+        if (exe is not null && !kernelThread && !existing) File.CreateSymbolicLink(Path.Combine(dir, "exe"), exe);
 
         var fd = Directory.CreateDirectory(Path.Combine(dir, "fd")).FullName;
-        for (var i = 0; i < fds; i++) File.CreateSymbolicLink(Path.Combine(fd, i.ToString(CultureInfo.InvariantCulture)), "/dev/null");
+        for (var i = 0; i < fds; i++)
+        {
+            var link = Path.Combine(fd, i.ToString(CultureInfo.InvariantCulture));
+            if (!File.Exists(link)) File.CreateSymbolicLink(link, "/dev/null");
+        }
 
         foreach (var thread in threads)
         {
@@ -99,12 +107,17 @@ internal sealed class FixtureTree : IDisposable
             Write(task, "io", ProcText.Io(thread.ReadBytes, thread.WriteBytes));
             Write(task, "wchan", thread.Wchan);
         }
+        if (!existing) Directory.Move(dir, PathOf(pid));
     }
 
     /// <summary>Replaces (or creates) one file of a process; <paramref name="file"/> may be a relative path such as "task/12/stat".</summary>
-    public void WriteFile(int pid, string file, string content) => File.WriteAllText(PathOf(pid, file), content);
+    public void WriteFile(int pid, string file, string content) => Write(PathOf(pid), file, Encoding.UTF8.GetBytes(content));
 
-    public void WriteFile(int pid, string file, byte[] content) => File.WriteAllBytes(PathOf(pid, file), content);
+    public void WriteFile(int pid, string file, byte[] content) => Write(PathOf(pid), file, content);
+
+    /// <summary>Moves the machine's clock (process start times are compared with it).</summary>
+    public void SetUptime(double seconds) =>
+        Write(Root, "uptime", string.Create(CultureInfo.InvariantCulture, $"{seconds:0.00} {seconds * 2:0.00}\n"));
 
     public void DeleteFile(int pid, string file) => File.Delete(PathOf(pid, file));
 
@@ -118,5 +131,14 @@ internal sealed class FixtureTree : IDisposable
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
     }
 
-    private static void Write(string dir, string file, string content) => File.WriteAllText(Path.Combine(dir, file), content);
+    private static void Write(string dir, string file, string content) => Write(dir, file, Encoding.UTF8.GetBytes(content));
+
+    /// <summary>Write aside, then rename over: a reader sees the old file or the new one, never half of it.</summary>
+    private static void Write(string dir, string file, byte[] content)
+    {
+        var path = Path.Combine(dir, file);
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, content);
+        File.Move(temporary, path, overwrite: true);
+    }
 }

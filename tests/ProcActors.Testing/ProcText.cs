@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
 
-namespace ProcActors.Procfs.Tests.Support;
+namespace ProcActors.Testing;
 
 /// <summary>
 /// Writes /proc file contents in the kernel's layout. The fields a parser must skip hold decoy values (9000 and up),
 /// so that reading the field next to the right one gives a visibly wrong number.
 /// </summary>
-internal static class ProcText
+public static class ProcText
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ProcActors.Host.Tests;
+
+/// <summary>The built agent executable, started by a test on a free loopback port and killed (only it) at the end.</summary>
+internal sealed class AgentProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AgentProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "procactors.dll");
+
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(AgentDll);
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        return info;
+    }
+
+    public static async Task<AgentProcess> StartAsync(params string[] args)
+    {
+        var port = FreePort();
+        var process = Process.Start(StartInfo([.. args, "-web.listen-address", $"127.0.0.1:{port}"]))!;
+        var agent = new AgentProcess(process, port);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"the agent exited with {process.ExitCode}:\n{agent.Output}");
+            try
+            {
+                await agent.GetAsync("/metrics");
+                return agent;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+        }
+        await agent.DisposeAsync();
+        throw new TimeoutException($"the agent did not serve /metrics within 30 s:\n{agent.Output}");
+    }
+
+    public async Task<string> GetAsync(string path) =>
+        await Http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}{path}"), TestContext.Current.CancellationToken);
+
+    public async Task<MetricsText> ScrapeAsync() => MetricsText.Parse(await GetAsync("/metrics"));
+
+    /// <summary>Waits for a view from a scan that started after this call: whatever the test changed before is in it.</summary>
+    public async Task<MetricsText> NextFullCycleAsync()
+    {
+        var now = (await ScrapeAsync()).Value("procactors_cycles_total");
+        return await UntilAsync(m => m.Value("procactors_cycles_total") >= now + 2, "two more cycles");
+    }
+
+    public async Task<MetricsText> UntilAsync(Func<MetricsText, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        MetricsText metrics;
+        do
+        {
+            metrics = await ScrapeAsync();
+            if (condition(metrics)) return metrics;
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(30)));
+        throw new TimeoutException($"waited in vain for {what}; last scrape:\n{metrics.Text}\nagent output:\n{Output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

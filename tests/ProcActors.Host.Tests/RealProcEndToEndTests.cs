@@ -1,0 +1,46 @@
+using System.Diagnostics;
+
+namespace ProcActors.Host.Tests;
+
+/// <summary>The built agent against the real /proc, watching processes the test spawns (and alone reaps).</summary>
+public sealed class RealProcEndToEndTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("procactors-real-").FullName;
+    private readonly List<Process> _children = [];
+
+    public void Dispose()
+    {
+        foreach (var child in _children) Reap(child);
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static void Reap(Process child)
+    {
+        if (!child.HasExited) child.Kill();
+        child.WaitForExit();
+        child.Dispose();
+    }
+
+    [Fact]
+    public async Task The_agent_counts_spawned_processes_and_sees_them_go()
+    {
+        // A copy of sleep under a name no other process on the machine has: the comm the agent groups by.
+        var name = "pa" + Guid.NewGuid().ToString("N")[..10];
+        var binary = Path.Combine(_dir, name);
+        File.Copy("/bin/sleep", binary);
+        File.SetUnixFileMode(binary, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        const int count = 5;
+        for (var i = 0; i < count; i++) _children.Add(Process.Start(binary, "300"));
+
+        await using var agent = await AgentProcess.StartAsync("-procnames", name, "--scan-interval", "200ms");
+        var m = await agent.UntilAsync(x => x.TryValue("namedprocess_namegroup_num_procs", out var n, "groupname", name) && n == count, $"{count} {name}");
+        Assert.Equal(count, m.Value("namedprocess_namegroup_states", "groupname", name, "state", "Sleeping"));
+        Assert.Equal(count, m.Value("namedprocess_namegroup_num_threads", "groupname", name));
+        Assert.True(m.Value("namedprocess_namegroup_memory_bytes", "groupname", name, "memtype", "resident") > 0);
+
+        foreach (var child in _children) Reap(child);
+        _children.Clear();
+
+        await agent.UntilAsync(x => x.Value("namedprocess_namegroup_num_procs", "groupname", name) == 0, $"no {name} left");
+    }
+}
