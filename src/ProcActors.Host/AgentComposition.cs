@@ -20,8 +20,19 @@ public static class AgentComposition
         if (options.ConfigPath is not null) return NamingConfig.Load(options.ConfigPath);
         if (options.ProcNames is not null) return ProcNamesNamer.Create(options.ProcNames, options.NameMapping);
         if (options.NameMapping is not null) throw new UsageException("-namemapping requires -procnames");
-        throw new UsageException("no processes to watch: give -config.path or -procnames");
+        return NamingConfig.Parse(DefaultConfig, "<embedded default config>");
     }
+
+    /// <summary>
+    /// Without -config.path or -procnames (where process-exporter refuses to start) every user process is watched,
+    /// grouped by its command name: the example config of process-exporter's README.
+    /// </summary>
+    public const string DefaultConfig = """
+        process_names:
+          - name: "{{.Comm}}"
+            cmdline:
+              - '.+'
+        """;
 
     public static AgentSettings CreateSettings(AgentOptions options, IProcNamer namer, bool scanPeriodically) => new()
     {

@@ -72,7 +72,6 @@ public sealed class CommandLineTests
 
     [Theory]
     [InlineData(new[] { "-nosuchflag" }, "flag provided but not defined")]
-    [InlineData(new string[0], "give -config.path or -procnames")]
     [InlineData(new[] { "-procnames", "a", "-config.path", "/x.yml" }, "cannot be used with")]
     [InlineData(new[] { "-config.path", "/nonexistent/procactors.yml" }, "/nonexistent/procactors.yml")]
     public async Task The_executable_rejects_bad_flags_and_config_with_one_line_and_a_non_zero_exit(string[] args, string message)

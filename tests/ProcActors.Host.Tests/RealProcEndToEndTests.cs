@@ -43,4 +43,20 @@ public sealed class RealProcEndToEndTests : IDisposable
 
         await agent.UntilAsync(x => x.Value("namedprocess_namegroup_num_procs", "groupname", name) == 0, $"no {name} left");
     }
+
+    [Fact]
+    public async Task Without_config_every_user_process_is_grouped_by_its_command_name()
+    {
+        var name = "pa" + Guid.NewGuid().ToString("N")[..10];
+        var binary = Path.Combine(_dir, name);
+        File.Copy("/bin/sleep", binary);
+        File.SetUnixFileMode(binary, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        _children.Add(Process.Start(binary, "300"));
+
+        await using var agent = await AgentProcess.StartAsync("--scan-interval", "200ms");
+
+        var m = await agent.UntilAsync(x => x.TryValue("namedprocess_namegroup_num_procs", out var n, "groupname", name) && n == 1, $"group {name}");
+        // The agent itself runs as "dotnet procactors.dll".
+        Assert.True(m.Value("namedprocess_namegroup_num_procs", "groupname", "dotnet") >= 1);
+    }
 }
