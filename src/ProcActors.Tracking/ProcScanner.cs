@@ -47,6 +47,15 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
 
     public ProcRegistry Registry { get; } = new();
 
+    /// <summary>The uptime of the last scan, in clock ticks: what decides whether a new process counts from its start.</summary>
+    public ulong? PreviousUptimeTicks => _previousUptime;
+
+    /// <summary>
+    /// Continues after a restart on the same boot: a process that started after the last scan before the restart
+    /// counts everything it did, like one born between two scans.
+    /// </summary>
+    public void Resume(ulong previousUptimeTicks) => _previousUptime = previousUptimeTicks;
+
     public ScanResult Scan(IProcSource source, IProcSink sink)
     {
         if (!source.BeginScan(out var start, out var error)) return new ScanResult { Error = error };

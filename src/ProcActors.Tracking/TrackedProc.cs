@@ -75,7 +75,9 @@ public sealed class TrackedProc
             Latest.Memory.ProportionalSwapBytes = carried.Memory.ProportionalSwapBytes;
         }
         LastSeen = cycle;
-        if ((metrics.Missing & MissingParts.Threads) == 0) UpdateThreads(metrics, countNewFromStart: true, ref backwards);
+        // Threads seen for the first time (after a restart, or when a process turns multi-threaded) are a baseline:
+        // which of them are new cannot be told. Later newcomers were born since the last scan and count in full.
+        if ((metrics.Missing & MissingParts.Threads) == 0) UpdateThreads(metrics, countNewFromStart: _threads is not null, ref backwards);
     }
 
     /// <summary>

@@ -13,6 +13,7 @@ public sealed class Tracker : IProcSink
 {
     private readonly Dictionary<ProcId, TrackedProc> _procs = [];
     private readonly Dictionary<string, GroupAccumulator> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<ProcId, ProcCounts> _baselines = [];
     private readonly bool _removeEmptyGroups;
     private long _cycle;
 
@@ -29,6 +30,19 @@ public sealed class Tracker : IProcSink
 
     public void BeginCycle() => _cycle++;
 
+    /// <summary>
+    /// Continues from saved state: the group's counters as they were, and the last raw readings of the processes
+    /// then tracked. A process seen again with the same identity counts what it did meanwhile, once; the baselines
+    /// of processes not seen in the next cycle are dropped (they exited while we were away).
+    /// </summary>
+    public void Restore(string group, in ProcCounts counts, IReadOnlyDictionary<string, ProcCounts> threadCounts, IEnumerable<KeyValuePair<ProcId, ProcCounts>> baselines)
+    {
+        var accumulator = Group(group);
+        accumulator.AddCounts(counts);
+        foreach (var (thread, threadTotals) in threadCounts) accumulator.AddThreadCounts(thread, threadTotals);
+        foreach (var (id, raw) in baselines) _baselines[id] = raw;
+    }
+
     public void Observe(in ProcSample sample)
     {
         var backwards = 0;
@@ -37,6 +51,15 @@ public sealed class Tracker : IProcSink
             // Renamed on a recheck: what it does from now on counts in its new group; its past stays in the old one.
             if (!string.Equals(proc.GroupName, sample.Group, StringComparison.Ordinal)) proc.Group = Group(sample.Group);
             proc.Update(sample.Metrics, _cycle, ref backwards);
+        }
+        else if (_baselines.Remove(sample.Id, out var baseline))
+        {
+            var previous = sample.Metrics;
+            previous.Counts = baseline;
+            previous.Threads = null;
+            proc = new TrackedProc(sample.Id, Group(sample.Group), sample.Static, previous, countFromStart: false, _cycle);
+            proc.Update(sample.Metrics, _cycle, ref backwards);
+            _procs.Add(sample.Id, proc);
         }
         else
         {
@@ -50,6 +73,7 @@ public sealed class Tracker : IProcSink
     /// <summary>Drops the processes not observed in this cycle and returns every group's totals.</summary>
     public IReadOnlyList<GroupStats> EndCycle()
     {
+        _baselines.Clear();
         foreach (var (id, proc) in _procs)
         {
             if (proc.LastSeen != _cycle) _procs.Remove(id);
