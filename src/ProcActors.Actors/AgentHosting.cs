@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Akka.Hosting;
+using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 
 namespace ProcActors.Actors;
@@ -17,7 +18,8 @@ public static class AgentHosting
             FullMode = BoundedChannelFullMode.Wait,
         });
         return builder
-            .AddAggregatorActor(store, telemetry)
+            .WithCustomSerializer("procactors", [typeof(AgentSnapshot)], system => new ProcActorsSerializer(system))
+            .AddAggregatorActor(store, telemetry, settings.Snapshots)
             .AddGroupRouterActor(settings, channel.Reader)
             .AddScannerActor(settings, channel.Writer, telemetry);
     }

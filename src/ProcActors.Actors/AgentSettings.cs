@@ -1,3 +1,4 @@
+using ProcActors.Actors.Persistence;
 using ProcActors.Procfs;
 using ProcActors.Tracking;
 using ProcActors.Tracking.Grouping;
@@ -20,6 +21,8 @@ public sealed record AgentSettings
     public int ChannelCapacity { get; init; } = 8;
     public int BatchSize { get; init; } = 256;
     public int TicksPerSecond { get; init; } = ClockTicks.PerSecond;
+    /// <summary>Snapshots of the node's counters; null keeps them in memory only.</summary>
+    public SnapshotSettings? Snapshots { get; init; }
     /// <summary>Where processes come from; by default the procfs tree at <see cref="ProcfsRoot"/>.</summary>
     public Func<IProcSource>? SourceFactory { get; init; }
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Actors.View;
 using ProcActors.Tracking;
@@ -17,11 +18,12 @@ public sealed class GroupActor : ReceiveActor
     private readonly Tracker _tracker;
     private long _cycle = -1;
 
-    public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups)
+    public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore)
     {
         _group = group;
         _aggregator = aggregator;
         _tracker = new Tracker(removeEmptyGroups);
+        restore?.ApplyTo(_tracker);
 
         Receive<ObserveSamples>(msg =>
         {
@@ -43,8 +45,8 @@ public sealed class GroupActor : ReceiveActor
         });
     }
 
-    public static Props Props(string group, IActorRef aggregator, bool removeEmptyGroups) =>
-        Akka.Actor.Props.Create(() => new GroupActor(group, aggregator, removeEmptyGroups));
+    public static Props Props(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore = null) =>
+        Akka.Actor.Props.Create(() => new GroupActor(group, aggregator, removeEmptyGroups, restore));
 
     private void EnterCycle(long cycle)
     {
@@ -56,5 +58,5 @@ public sealed class GroupActor : ReceiveActor
     private static MemberView Member(TrackedProc proc) =>
         new(proc.Id.Pid, proc.Id.StartTicks, proc.Static?.Name ?? string.Empty, proc.Static?.Cmdline ?? [], proc.Static?.StartTime,
             proc.LastDelta.CpuUserTicks + proc.LastDelta.CpuSystemTicks, proc.Latest.Memory.ResidentBytes,
-            proc.LastDelta.ReadBytes + proc.LastDelta.WriteBytes);
+            proc.LastDelta.ReadBytes + proc.LastDelta.WriteBytes, proc.Latest.Counts);
 }

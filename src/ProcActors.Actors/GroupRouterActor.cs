@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Hosting;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Actors.View;
 using ProcActors.Tracking;
@@ -40,6 +41,7 @@ public sealed class GroupRouterActor : ReceiveActor
             Sender.Tell(StreamAck.Instance);
         });
         Receive<GroupEmptied>(RemoveIfStillEmpty);
+        Receive<RestoreGroups>(Restore);
         Receive<StreamCompleted>(_ => _log.Info("Scan channel completed"));
         Receive<StreamFailed>(failed => throw new InvalidOperationException("The scan stream failed", failed.Cause));
     }
@@ -87,13 +89,19 @@ public sealed class GroupRouterActor : ReceiveActor
         _aggregator.Tell(new CycleClosed(end, end.Result.Error is null ? _children.Count : 0));
     }
 
-    private Child ChildFor(string group)
+    private Child ChildFor(string group, GroupRestore? restore = null)
     {
         if (_children.TryGetValue(group, out var child)) return child;
         var name = $"group-{++_childSequence}";
-        child = new Child(Context.ActorOf(GroupActor.Props(group, _aggregator, _settings.RemoveEmptyGroups), name));
+        child = new Child(Context.ActorOf(GroupActor.Props(group, _aggregator, _settings.RemoveEmptyGroups, restore), name));
         _children.Add(group, child);
         return child;
+    }
+
+    private void Restore(RestoreGroups restore)
+    {
+        var baselines = restore.Processes.ToLookup(p => p.Group, StringComparer.Ordinal);
+        foreach (var group in restore.Groups) ChildFor(group.Name, new GroupRestore(group, [.. baselines[group.Name]]));
     }
 
     /// <summary>An emptied group is stopped only if nothing was routed to it or closed since it said so.</summary>

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
+using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Procfs;
 using ProcActors.Tracking;
@@ -26,24 +27,36 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private long _skipped;
     private bool _scanning;
     private bool _scanRequested;
+    private bool _ready;
+    private readonly IActorRef _aggregator;
+    private readonly IActorRef _router;
 
-    public ScannerActor(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry)
+    public ScannerActor(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry, IActorRef aggregator, IActorRef router)
     {
+        _aggregator = aggregator;
+        _router = router;
         _settings = settings;
         _telemetry = telemetry;
         _scanner = new ProcScanner(settings.Namer, settings.Scanner);
         _source = settings.CreateSource();
         _sink = new ChannelProcSink(writer, settings.BatchSize);
 
+        Receive<RestorePoint>(Resume);
+        Receive<Status.Failure>(failure =>
+        {
+            _log.Error(failure.Cause, "No restore point from the aggregator: starting with fresh counters");
+            Resume(new RestorePoint(null));
+        });
         Receive<ScanTick>(_ =>
         {
+            if (!_ready) return;
             if (_scanning) _skipped++;
             else StartScan();
         });
         // Asked for explicitly: a request during a scan is served right after it, never dropped.
         Receive<ScanNow>(_ =>
         {
-            if (_scanning) _scanRequested = true;
+            if (_scanning || !_ready) _scanRequested = true;
             else StartScan();
         });
         Receive<ScanFinished>(finished =>
@@ -58,13 +71,35 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry) =>
-        Akka.Actor.Props.Create(() => new ScannerActor(settings, writer, telemetry));
+    public static Props Props(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry, IActorRef aggregator, IActorRef router) =>
+        Akka.Actor.Props.Create(() => new ScannerActor(settings, writer, telemetry, aggregator, router));
 
+    /// <summary>The first scan waits for what the aggregator restored, so that no counter is counted twice or lost.</summary>
     protected override void PreStart()
     {
+        if (_settings.Snapshots is null) Resume(new RestorePoint(null));
+        else _aggregator.Ask<RestorePoint>(GetRestorePoint.Instance, Timeout.InfiniteTimeSpan).PipeTo(Self);
+    }
+
+    private void Resume(RestorePoint point)
+    {
+        if (_ready) return;
+        if (point.Snapshot is { } snapshot)
+        {
+            var sameBoot = snapshot.IsSameBoot(_source.BootTimeSeconds);
+            if (sameBoot && snapshot.LastScanUptimeTicks is { } uptime) _scanner.Resume(uptime);
+            if (!sameBoot) _log.Info("The machine booted since the snapshot was saved: group counters continue, process baselines are dropped");
+            // Told before the first scan starts, so the router has the groups before the first batch.
+            _router.Tell(new RestoreGroups(snapshot.Groups, sameBoot ? snapshot.Processes : []));
+        }
+        _ready = true;
         if (_settings.ScanInterval is { } interval)
             Timers.StartPeriodicTimer("scan", ScanTick.Instance, TimeSpan.Zero, interval);
+        if (_scanRequested)
+        {
+            _scanRequested = false;
+            StartScan();
+        }
     }
 
     private void StartScan()
@@ -94,5 +129,6 @@ public static class ScannerActorHostingExtensions
     public static AkkaConfigurationBuilder AddScannerActor(
         this AkkaConfigurationBuilder builder, AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry) =>
         builder.WithActors((system, registry) =>
-            registry.Register<ScannerActor>(system.ActorOf(ScannerActor.Props(settings, writer, telemetry), "scanner")));
+            registry.Register<ScannerActor>(system.ActorOf(
+                ScannerActor.Props(settings, writer, telemetry, registry.Get<AggregatorActor>(), registry.Get<GroupRouterActor>()), "scanner")));
 }

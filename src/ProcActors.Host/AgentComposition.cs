@@ -1,4 +1,8 @@
+using Akka.Configuration;
 using Akka.Hosting;
+using Akka.Persistence.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using ProcActors.Actors.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
@@ -49,7 +53,19 @@ public static class AgentComposition
         Threads = options.Threads,
         GatherSmaps = options.GatherSmaps,
         RemoveEmptyGroups = options.RemoveEmptyGroups,
+        Snapshots = options.Persistence.Kind == StoreKind.None
+            ? null
+            : SnapshotSettings.For(options.NodeName ?? Environment.MachineName, options.SnapshotEvery),
     };
+
+    /// <summary>Only the snapshot store is used: the node's state is a snapshot, there are no events to journal.</summary>
+    private static void ConfigurePersistence(AkkaConfigurationBuilder builder, PersistenceOption persistence)
+    {
+        if (persistence.Kind == StoreKind.None) return;
+        var provider = persistence.Kind == StoreKind.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15;
+        builder.WithSqlPersistence(persistence.ConnectionString, provider, PersistenceMode.SnapshotStore, autoInitialize: true);
+        builder.AddHocon(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "persistence.hocon"))), HoconAddMode.Prepend);
+    }
 
     public static void AddAgent(this IServiceCollection services, AgentOptions options, AgentSettings settings)
     {
@@ -68,6 +84,7 @@ public static class AgentComposition
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            ConfigurePersistence(builder, options.Persistence);
             builder.ConfigureProcActors(settings, store, metrics);
         });
     }

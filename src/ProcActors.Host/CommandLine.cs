@@ -23,6 +23,8 @@ public sealed record AgentOptions
     public bool Help { get; init; }
     public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(5);
     public string? NodeName { get; init; }
+    public PersistenceOption Persistence { get; init; } = PersistenceOption.Default;
+    public int SnapshotEvery { get; init; } = 12;
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -54,6 +56,8 @@ public static class CommandLine
         ["help"] = new("print this help and exit", true, (o, v) => o with { Help = Bool("help", v) }),
         ["h"] = new("print this help and exit", true, (o, v) => o with { Help = Bool("h", v) }),
         ["scan-interval"] = new("time between scans of the process table (default 5s)", false, (o, v) => o with { ScanInterval = Positive("scan-interval", Duration("scan-interval", v)) }),
+        ["persistence"] = new("where counters survive restarts: sqlite:<path> (default: $STATE_DIRECTORY or ./data, procactors.db), postgres:<connection string>, or none", false, (o, v) => o with { Persistence = PersistenceOption.Parse(v) }),
+        ["snapshot-every"] = new("save the counters every this many scan cycles, and at shutdown (default 12)", false, (o, v) => o with { SnapshotEvery = PositiveInt("snapshot-every", v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
     };
 
@@ -96,6 +100,11 @@ public static class CommandLine
             "0" or "f" or "false" => false,
             _ => throw new UsageException($"invalid boolean value \"{value}\" for -{name}"),
         };
+
+    private static int PositiveInt(string name, string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0
+            ? number
+            : throw new UsageException($"invalid value \"{value}\" for -{name}: must be a positive whole number");
 
     private static TimeSpan Positive(string name, TimeSpan value) =>
         value > TimeSpan.Zero ? value : throw new UsageException($"invalid value \"{value}\" for -{name}: must be positive");

@@ -19,8 +19,9 @@ public sealed class ExporterMetrics : IAgentTelemetry
     private readonly Series _numProcs, _cpu, _readBytes, _writeBytes, _majorFaults, _minorFaults, _ctxSwitches, _memory,
         _openFds, _worstFdRatio, _oldestStart, _numThreads, _states, _wchan, _threadCount, _threadCpu, _threadIo,
         _threadMajor, _threadMinor, _threadCtx;
-    private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors, _cycles, _skipped, _backwards;
+    private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors, _cycles, _skipped, _backwards, _snapshotsSaved, _snapshotFailures;
     private readonly Histogram _scanDuration, _updateLatency;
+    private readonly Gauge _cycle;
     private NodeView? _exported;
 
     public ExporterMetrics(CollectorRegistry registry, NodeViewStore store, int ticksPerSecond, bool gatherSmaps, bool threads)
@@ -55,6 +56,9 @@ public sealed class ExporterMetrics : IAgentTelemetry
         _cycles = f.CreateCounter("procactors_cycles_total", "scan cycles merged into the view served here");
         _skipped = f.CreateCounter("procactors_skipped_intervals_total", "scan intervals skipped because the previous scan was still running");
         _backwards = f.CreateCounter("procactors_backwards_counters_total", "process counters seen going backwards, clamped to a zero delta instead of wrapping");
+        _snapshotsSaved = f.CreateCounter("procactors_snapshots_saved_total", "snapshots of the counters written to the store");
+        _snapshotFailures = f.CreateCounter("procactors_snapshot_failures_total", "snapshot writes that failed (store down or slow); retried every cycle");
+        _cycle = f.CreateGauge("procactors_cycle", "the scan cycle the served values come from; counts from 0 at each start of the agent");
         var buckets = Histogram.ExponentialBuckets(0.0005, 2, 16);
         _scanDuration = f.CreateHistogram("procactors_scan_duration_seconds", "time to read the process table once", new HistogramConfiguration { Buckets = buckets });
         _updateLatency = f.CreateHistogram("procactors_update_latency_seconds", "time from scan start until the node view holds that cycle", new HistogramConfiguration { Buckets = buckets });
@@ -78,8 +82,11 @@ public sealed class ExporterMetrics : IAgentTelemetry
             _procReadErrors.IncTo(view.Counters.ReadErrors + view.Counters.PermissionErrors);
             _partialErrors.IncTo(view.Counters.PartialErrors);
             _cycles.IncTo(view.Counters.Cycles);
+            _cycle.Set(view.Cycle);
             _skipped.IncTo(view.Counters.SkippedIntervals);
             _backwards.IncTo(view.Counters.BackwardsCounters);
+            _snapshotsSaved.IncTo(view.Counters.SnapshotsSaved);
+            _snapshotFailures.IncTo(view.Counters.SnapshotFailures);
         }
     }
 

@@ -31,8 +31,9 @@ internal static class Program
                 return 0;
             }
             namer = AgentComposition.CreateNamer(options);
+            options.Persistence.Prepare();
         }
-        catch (Exception ex) when (ex is UsageException or ConfigException)
+        catch (Exception ex) when (ex is UsageException or ConfigException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"procactors: {ex.Message}").ConfigureAwait(false);
             return 2;

@@ -7,6 +7,9 @@ namespace ProcActors.Procfs;
 /// </summary>
 public interface IProcSource
 {
+    /// <summary>When the machine booted, if the source knows: a process identity is only meaningful within one boot.</summary>
+    long? BootTimeSeconds { get; }
+
     /// <summary>Starts a scan. False (with a reason) when the processes cannot be listed at all.</summary>
     bool BeginScan(out ScanStart start, out string? error);
 

@@ -48,6 +48,8 @@ public sealed class ProcfsReader : IProcSource
 
     public SystemInfo System { get; }
 
+    public long? BootTimeSeconds => System.BootTimeSeconds > 0 ? System.BootTimeSeconds : null;
+
     public ProcId Current { get; private set; }
 
     public ReadStatus CurrentStatus { get; private set; }

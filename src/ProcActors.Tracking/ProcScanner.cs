@@ -29,6 +29,9 @@ public sealed record ScanResult
     public int PermissionErrors { get; init; }
     public int ReadErrors { get; init; }
     public int PartialErrors { get; init; }
+    /// <summary>The source's clock at the start of this scan (process start times are compared with it).</summary>
+    public ulong? UptimeTicks { get; init; }
+    public long? BootTimeSeconds { get; init; }
 }
 
 /// <summary>
@@ -58,7 +61,8 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
 
     public ScanResult Scan(IProcSource source, IProcSink sink)
     {
-        if (!source.BeginScan(out var start, out var error)) return new ScanResult { Error = error };
+        if (!source.BeginScan(out var start, out var error))
+            return new ScanResult { Error = error, UptimeTicks = _previousUptime, BootTimeSeconds = source.BootTimeSeconds };
         Registry.BeginCycle();
         _pending.Clear();
         _pendingByPid.Clear();
@@ -107,6 +111,8 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
             PermissionErrors = permission,
             ReadErrors = failed,
             PartialErrors = partial,
+            UptimeTicks = start.UptimeTicks,
+            BootTimeSeconds = source.BootTimeSeconds,
         };
     }
 

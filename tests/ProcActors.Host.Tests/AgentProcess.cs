@@ -42,10 +42,12 @@ internal sealed class AgentProcess : IAsyncDisposable
         return info;
     }
 
+    /// <summary>Starts the agent; without a --persistence flag it keeps nothing, so tests never share a store by accident.</summary>
     public static async Task<AgentProcess> StartAsync(params string[] args)
     {
         var port = FreePort();
-        var process = Process.Start(StartInfo([.. args, "-web.listen-address", $"127.0.0.1:{port}"]))!;
+        string[] persistence = args.Any(a => a.TrimStart('-').StartsWith("persistence", StringComparison.Ordinal)) ? [] : ["--persistence", "none"];
+        var process = Process.Start(StartInfo([.. args, .. persistence, "-web.listen-address", $"127.0.0.1:{port}"]))!;
         var agent = new AgentProcess(process, port);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
@@ -73,8 +75,8 @@ internal sealed class AgentProcess : IAsyncDisposable
     /// <summary>Waits for a view from a scan that started after this call: whatever the test changed before is in it.</summary>
     public async Task<MetricsText> NextFullCycleAsync()
     {
-        var now = (await ScrapeAsync()).Value("procactors_cycles_total");
-        return await UntilAsync(m => m.Value("procactors_cycles_total") >= now + 2, "two more cycles");
+        var now = (await ScrapeAsync()).Value("procactors_cycle");
+        return await UntilAsync(m => m.Value("procactors_cycle") >= now + 2, "two more cycles");
     }
 
     public async Task<MetricsText> UntilAsync(Func<MetricsText, bool> condition, string what, TimeSpan? timeout = null)
@@ -90,6 +92,25 @@ internal sealed class AgentProcess : IAsyncDisposable
         while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(30)));
         throw new TimeoutException($"waited in vain for {what}; last scrape:\n{metrics.Text}\nagent output:\n{Output}");
     }
+
+    /// <summary>SIGTERM, as systemd stops a service: the agent shuts down gracefully (and saves its snapshot).</summary>
+    public async Task<int> StopGracefullyAsync()
+    {
+        if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException("kill(SIGTERM) failed");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public async Task KillHardAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync(CancellationToken.None);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public async ValueTask DisposeAsync()
     {

@@ -50,7 +50,7 @@ public sealed class FixtureEndToEndTests : IDisposable
         Write(300, "other", start: 7_500, work: 10);
 
         await using var agent = await AgentProcess.StartAsync("-procfs", _tree.Root, "-config.path", _configPath, "--scan-interval", "100ms");
-        var m = await agent.UntilAsync(x => x.TryValue("procactors_cycles_total", out var c) && c >= 2, "two cycles");
+        var m = await agent.UntilAsync(x => x.TryValue("procactors_cycle", out var c) && c >= 2, "two cycles");
 
         // Already running at the first scan: their history is not counted, only what follows.
         Assert.Equal(2, m.Value("namedprocess_namegroup_num_procs", "groupname", "web"));
@@ -101,7 +101,7 @@ public sealed class FixtureEndToEndTests : IDisposable
     {
         Write(100, "web", start: 5_000, work: 1_000);
         await using var agent = await AgentProcess.StartAsync("-procfs", _tree.Root, "-config.path", _configPath, "--scan-interval", "100ms");
-        await agent.UntilAsync(x => x.TryValue("procactors_cycles_total", out var c) && c >= 1, "a cycle");
+        await agent.UntilAsync(x => x.TryValue("procactors_cycle", out var c) && c >= 1, "a cycle");
 
         Write(100, "web", start: 5_000, work: 1_100);
         var m = await agent.NextFullCycleAsync();

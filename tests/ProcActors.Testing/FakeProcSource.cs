@@ -14,6 +14,8 @@ public sealed class FakeProcSource : IProcSource
 
     public bool ListingFails { get; set; }
 
+    public long? BootTimeSeconds { get; set; } = 1_700_000_000;
+
     /// <summary>How often each pid's metrics were read: ignored processes must not be read again.</summary>
     public Dictionary<int, int> MetricReads { get; } = [];
 

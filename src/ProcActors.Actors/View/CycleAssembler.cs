@@ -88,6 +88,8 @@ public sealed class CycleAssembler(NodeView initial)
         {
             Cycle = cycle,
             UpdatedAt = closed.End.ScanStartedAt + closed.End.ScanDuration,
+            BootTimeSeconds = result.BootTimeSeconds,
+            LastScanUptimeTicks = result.UptimeTicks,
             IntervalSeconds = interval,
             Groups = groups,
             Counters = counters with { BackwardsCounters = backwards, ProcessesTracked = tracked },

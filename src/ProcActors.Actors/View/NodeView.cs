@@ -1,3 +1,4 @@
+using ProcActors.Procfs;
 using ProcActors.Tracking;
 
 namespace ProcActors.Actors.View;
@@ -11,7 +12,8 @@ public readonly record struct MemberView(
     DateTimeOffset? StartTime,
     ulong CpuTicksDelta,
     ulong ResidentBytes,
-    ulong IoBytesDelta);
+    ulong IoBytesDelta,
+    ProcCounts Raw);
 
 /// <summary>What a group actor reports at the end of a cycle; Stats is null once an empty group was removed.</summary>
 public sealed record GroupReport(long Cycle, string Group, GroupStats? Stats, MemberView[] Members, long BackwardsCounters);
@@ -29,6 +31,8 @@ public sealed record AgentCounters
     public long PartialErrors { get; init; }
     public long SkippedIntervals { get; init; }
     public long BackwardsCounters { get; init; }
+    public long SnapshotsSaved { get; init; }
+    public long SnapshotFailures { get; init; }
     public TimeSpan LastScanDuration { get; init; }
     public TimeSpan LastUpdateLatency { get; init; }
     public int ProcessesListed { get; init; }
@@ -50,6 +54,10 @@ public sealed record NodeView
     /// <summary>Seconds between the starts of the last two scans: what the per-cycle deltas are divided by.</summary>
     public double IntervalSeconds { get; init; }
     public int TicksPerSecond { get; init; } = 100;
+    /// <summary>The boot the process identities below belong to.</summary>
+    public long? BootTimeSeconds { get; init; }
+    /// <summary>The clock of the last scan: a process started later counts from its start.</summary>
+    public ulong? LastScanUptimeTicks { get; init; }
     public IReadOnlyDictionary<string, GroupView> Groups { get; init; } = new Dictionary<string, GroupView>();
     public AgentCounters Counters { get; init; } = new();
 

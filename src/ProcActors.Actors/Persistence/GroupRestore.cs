@@ -1,0 +1,15 @@
+using ProcActors.Procfs;
+using ProcActors.Tracking;
+
+namespace ProcActors.Actors.Persistence;
+
+/// <summary>One group's share of a snapshot, handed to its group actor when it is created.</summary>
+public sealed record GroupRestore(GroupSnapshot Group, IReadOnlyList<ProcessSnapshot> Processes)
+{
+    public void ApplyTo(Tracker tracker) =>
+        tracker.Restore(
+            Group.Name,
+            Group.Counts.ToCounts(),
+            Group.Threads.ToDictionary(t => t.Key, t => t.Value.ToCounts(), StringComparer.Ordinal),
+            Processes.Select(p => new KeyValuePair<ProcId, ProcCounts>(new ProcId(p.Pid, p.StartTicks), p.Raw.ToCounts())));
+}

@@ -1,0 +1,52 @@
+using Microsoft.Data.Sqlite;
+
+namespace ProcActors.Host;
+
+public enum StoreKind
+{
+    None,
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// Where the counters are kept across restarts: --persistence sqlite:&lt;path&gt; (the default, a file under the data
+/// folder), postgres:&lt;connection string&gt;, or none.
+/// </summary>
+public sealed record PersistenceOption(StoreKind Kind, string ConnectionString, string Description)
+{
+    public static PersistenceOption Default => Sqlite(Path.Combine(DataFolder(), "procactors.db"));
+
+    /// <summary>systemd's StateDirectory= when the agent runs as a service, else ./data.</summary>
+    public static string DataFolder() =>
+        Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } state ? state.Split(':')[0] : Path.GetFullPath("data");
+
+    public static PersistenceOption Parse(string value)
+    {
+        if (value == "none") return new PersistenceOption(StoreKind.None, string.Empty, "none (counters start from zero at every start)");
+        if (value.StartsWith("sqlite:", StringComparison.Ordinal) && value.Length > "sqlite:".Length)
+            return Sqlite(Path.GetFullPath(value["sqlite:".Length..]));
+        if (value.StartsWith("postgres:", StringComparison.Ordinal) && value.Length > "postgres:".Length)
+            return new PersistenceOption(StoreKind.Postgres, value["postgres:".Length..], "PostgreSQL");
+        throw new UsageException($"invalid value \"{value}\" for -persistence: use sqlite:<path>, postgres:<connection string> or none");
+    }
+
+    private static PersistenceOption Sqlite(string path) =>
+        new(StoreKind.Sqlite, new SqliteConnectionStringBuilder { DataSource = path, Cache = SqliteCacheMode.Shared }.ToString(), $"SQLite file {path}");
+
+    /// <summary>
+    /// Creates the SQLite file's folder and turns on write-ahead logging: a committed snapshot survives kill -9, and
+    /// a scrape-time reader never waits on the writer.
+    /// </summary>
+    public void Prepare()
+    {
+        if (Kind != StoreKind.Sqlite) return;
+        var path = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+    }
+}

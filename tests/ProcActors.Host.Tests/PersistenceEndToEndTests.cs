@@ -1,0 +1,162 @@
+using Microsoft.Data.Sqlite;
+using ProcActors.Testing;
+
+namespace ProcActors.Host.Tests;
+
+/// <summary>
+/// Counters survive restarts: the built agent on a fixture tree is stopped gracefully and with kill -9, the tree
+/// moves on while it is down, and after the restart every group counter equals the total of all advances, exactly.
+/// </summary>
+public sealed class PersistenceEndToEndTests : IDisposable
+{
+    private const string Config = """
+        process_names:
+          - name: "{{.Comm}}"
+            comm: [web, db]
+        """;
+
+    private readonly FixtureTree _tree = new(uptime: "1000.00 2000.00\n");
+    private readonly string _dir = Directory.CreateTempSubdirectory("procactors-persist-").FullName;
+    private readonly string _node = "node-" + Guid.NewGuid().ToString("N")[..8];
+    private ulong _web;
+
+    public PersistenceEndToEndTests() => File.WriteAllText(ConfigPath, Config);
+
+    private string ConfigPath => Path.Combine(_dir, "config.yml");
+
+    private string SqlitePath => Path.Combine(_dir, "state", "procactors.db");
+
+    public void Dispose()
+    {
+        _tree.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private void Web(ulong work) => _tree.AddProcess(100, "web", starttime: 5_000, utime: work, readBytes: work * 10);
+
+    /// <summary>Starts the agent and waits for its first cycle: what the test changes next is a change it sees.</summary>
+    private async Task<AgentProcess> StartAsync(string persistence, int snapshotEvery)
+    {
+        var agent = await AgentProcess.StartAsync("-procfs", _tree.Root, "-config.path", ConfigPath, "--scan-interval", "100ms",
+            "--node-name", _node, "--persistence", persistence, "--snapshot-every", snapshotEvery.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await agent.UntilAsync(x => x.TryValue("procactors_cycle", out var cycle) && cycle >= 1, "a first cycle");
+        return agent;
+    }
+
+    private static async Task<MetricsText> CountersAsync(AgentProcess agent, ulong web, double? db = null)
+    {
+        var m = await agent.NextFullCycleAsync();
+        Assert.Equal(web / 100.0, m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"), 9);
+        Assert.Equal(web * 10, m.Value("namedprocess_namegroup_read_bytes_total", "groupname", "web"));
+        if (db is { } dbSeconds) Assert.Equal(dbSeconds, m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "db", "mode", "user"), 9);
+        return m;
+    }
+
+    /// <summary>Advances the web group by <paramref name="by"/> ticks and returns the expected group total.</summary>
+    private ulong Advance(ulong by)
+    {
+        _raw += by;
+        Web(_raw);
+        _web += by;
+        return _web;
+    }
+
+    private ulong _raw = 1_000;
+
+    private async Task Survives_graceful_stops_and_kill_9(string persistence)
+    {
+        Web(_raw);
+        _tree.AddProcess(200, "db", starttime: 6_000, utime: 400);
+
+        var agent = await StartAsync(persistence, snapshotEvery: 1_000);
+        await CountersAsync(agent, Advance(100), db: 0);
+        _tree.AddProcess(200, "db", starttime: 6_000, utime: 450);
+        await CountersAsync(agent, _web, db: 0.5);
+
+        // Graceful: the shutdown saves the snapshot (none was due: one every 1000 cycles).
+        Assert.Equal(0, await agent.StopGracefullyAsync());
+        await agent.DisposeAsync();
+
+        // While down: web keeps working, db exits, a new web process is born and does 70 ticks of work.
+        Advance(50);
+        _tree.DeleteProcess(200);
+        _tree.AddProcess(300, "web", starttime: 100_500, utime: 70, readBytes: 700);
+        _web += 70;
+        _tree.SetUptime(1_010);
+
+        agent = await StartAsync(persistence, snapshotEvery: 1);
+        var m = await CountersAsync(agent, _web, db: 0.5);
+        Assert.Equal(0, m.Value("namedprocess_namegroup_num_procs", "groupname", "db"));
+        Assert.Equal(2, m.Value("namedprocess_namegroup_num_procs", "groupname", "web"));
+
+        // kill -9 after a snapshot that holds the latest advance.
+        m = await CountersAsync(agent, Advance(30), db: 0.5);
+        var saved = m.Value("procactors_snapshots_saved_total");
+        await agent.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= saved + 2, "two more snapshots");
+        await agent.KillHardAsync();
+        await agent.DisposeAsync();
+
+        Advance(20);
+        await using var last = await StartAsync(persistence, snapshotEvery: 1);
+        await CountersAsync(last, _web, db: 0.5);
+    }
+
+    [Fact]
+    public Task Sqlite_counters_survive_graceful_stops_and_kill_9() =>
+        Survives_graceful_stops_and_kill_9("sqlite:" + SqlitePath);
+
+    [Fact]
+    public async Task Postgres_counters_survive_graceful_stops_and_kill_9()
+    {
+        await using var server = await PostgresServer.SharedOrOwnAsync();
+        await Survives_graceful_stops_and_kill_9("postgres:" + server.ConnectionString);
+    }
+
+    [Fact]
+    public async Task A_postgres_outage_under_a_running_agent_is_counted_and_saving_resumes()
+    {
+        await using var server = await PostgresServer.OwnAsync();
+        Web(_raw);
+        await using var agent = await StartAsync("postgres:" + server.ConnectionString, snapshotEvery: 1);
+        var m = await agent.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= 1, "a first snapshot");
+
+        await server.StopAsync();
+        m = await agent.UntilAsync(x => x.Value("procactors_snapshot_failures_total") >= 1, "a failed save", TimeSpan.FromSeconds(60));
+        // Scanning and serving go on from memory.
+        await CountersAsync(agent, Advance(40));
+
+        await server.StartAsync();
+        var saved = m.Value("procactors_snapshots_saved_total");
+        await agent.UntilAsync(x => x.Value("procactors_snapshots_saved_total") > saved, "saving to resume", TimeSpan.FromSeconds(90));
+        await CountersAsync(agent, Advance(5));
+    }
+
+    [Fact]
+    public async Task A_corrupt_snapshot_is_reported_and_the_agent_starts_fresh_instead_of_crash_looping()
+    {
+        Web(_raw);
+        var persistence = "sqlite:" + SqlitePath;
+        var agent = await StartAsync(persistence, snapshotEvery: 1);
+        await CountersAsync(agent, Advance(100));
+        Assert.Equal(0, await agent.StopGracefullyAsync());
+        await agent.DisposeAsync();
+
+        using (var connection = new SqliteConnection($"Data Source={SqlitePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE snapshot SET snapshot = x'7b2262726f6b656e'";
+            Assert.True(command.ExecuteNonQuery() > 0);
+        }
+        SqliteConnection.ClearAllPools();
+
+        await using var restarted = await StartAsync(persistence, snapshotEvery: 1);
+        // Fresh counters: only what follows the restart counts.
+        _web = 0;
+        await CountersAsync(restarted, Advance(25));
+        Assert.Contains("cannot be read", restarted.Output, StringComparison.Ordinal);
+        // And the next snapshots replace the broken one.
+        await restarted.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= 1, "a new snapshot");
+    }
+}
