@@ -33,6 +33,7 @@ public sealed class ProcfsReader : IProcSource
     private readonly byte[] _comm = new byte[256];
     private int _commLength;
     private int _index;
+    private readonly bool _fdCountInSize;
     private ProcStat _stat;
     private ProcStatus _status;
 
@@ -42,6 +43,7 @@ public sealed class ProcfsReader : IProcSource
         _path = new ProcPath(root);
         _options = options ?? new ProcfsOptions();
         System = ReadSystemInfo();
+        _fdCountInSize = FdCountInSize();
     }
 
     public string Root { get; }
@@ -138,7 +140,7 @@ public sealed class ProcfsReader : IProcSource
         else if (Gone(rc)) return ReadStatus.Vanished;
         else metrics.Missing |= MissingParts.Io;
 
-        rc = FileBuffer.CountEntries(_path.Of(pid, "fd"u8));
+        rc = CountOpenFds(pid);
         if (rc >= 0) metrics.OpenFds = (ulong)rc;
         else if (Gone(rc)) return ReadStatus.Vanished;
         else metrics.Missing |= MissingParts.OpenFds;
@@ -161,11 +163,12 @@ public sealed class ProcfsReader : IProcSource
             else metrics.Missing |= MissingParts.Smaps;
         }
 
-        if (_options.Wchan) metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
-
         metrics.States = default;
         // Like process-exporter, a single-threaded process is its own only thread: its task/ adds nothing.
-        if (_options.Threads && _stat.NumThreads > 1)
+        var readThreads = _options.Threads && _stat.NumThreads > 1;
+        // With its threads read, the process's own wchan is its main thread's, read there.
+        if (_options.Wchan && !readThreads) metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
+        if (readThreads)
         {
             switch (ReadThreads(pid, ref metrics))
             {
@@ -262,6 +265,25 @@ public sealed class ProcfsReader : IProcSource
         metrics.ThreadCount = count;
         return partial ? ReadStatus.Partial : ReadStatus.Ok;
     }
+
+    /// <summary>
+    /// Open descriptors: on procfs since Linux 6.2 the size of fd/ is their number (one stat instead of reading the
+    /// directory); elsewhere, and on older kernels, the entries are counted.
+    /// </summary>
+    private int CountOpenFds(int pid)
+    {
+        var path = _path.Of(pid, "fd"u8);
+        if (_fdCountInSize)
+        {
+            var size = LibC.SizeOf(path);
+            if (size > 0) return size > int.MaxValue ? int.MaxValue : (int)size;
+            if (size < 0) return (int)size;
+        }
+        return FileBuffer.CountEntries(path);
+    }
+
+    /// <summary>True on a procfs whose fd/ sizes are descriptor counts (older kernels report 0): our own process has descriptors.</summary>
+    private bool FdCountInSize() => LibC.IsProcfs(_path.Of("self"u8)) && LibC.SizeOf(_path.Of("self/fd"u8)) > 0;
 
     private string? ReadWchan(ReadOnlySpan<byte> path)
     {

@@ -63,14 +63,18 @@ internal sealed class GroupAccumulator(string name)
         _numThreads += m.NumThreads;
         _states.Add(m.States);
 
-        var anyThread = false;
-        foreach (var thread in proc.Threads)
+        if (proc.Threads is { Count: > 0 } threads)
         {
-            anyThread = true;
-            if (_threads.TryGetValue(thread.Name, out var totals)) totals.Live++;
-            if (thread.Wchan is not null) Increment(_wchans, thread.Wchan);
+            foreach (var thread in threads)
+            {
+                if (_threads.TryGetValue(thread.Name, out var totals)) totals.Live++;
+                if (thread.Wchan is not null) Increment(_wchans, thread.Wchan);
+            }
         }
-        if (!anyThread && m.Wchan is not null) Increment(_wchans, m.Wchan);
+        else if (m.Wchan is not null)
+        {
+            Increment(_wchans, m.Wchan);
+        }
     }
 
     public GroupStats Snapshot()

@@ -46,7 +46,8 @@ public sealed class TrackedProc
 
     internal long LastSeen { get; private set; }
 
-    internal IEnumerable<TrackedThread> Threads => _threads?.Values ?? Enumerable.Empty<TrackedThread>();
+    /// <summary>The threads last read; null when the process was never read with threads. Concrete, so iterating boxes nothing.</summary>
+    internal Dictionary<int, TrackedThread>.ValueCollection? Threads => _threads?.Values;
 
     internal void Update(in ProcMetrics metrics, long cycle, ref int backwards)
     {
@@ -77,7 +78,11 @@ public sealed class TrackedProc
         LastSeen = cycle;
         // Threads seen for the first time (after a restart, or when a process turns multi-threaded) are a baseline:
         // which of them are new cannot be told. Later newcomers were born since the last scan and count in full.
-        if ((metrics.Missing & MissingParts.Threads) == 0) UpdateThreads(metrics, countNewFromStart: _threads is not null, ref backwards);
+        if ((metrics.Missing & MissingParts.Threads) != 0) return;
+        // Back to one thread (or thread reading off): no thread of it is tracked; should it grow threads again,
+        // they are a fresh baseline.
+        if (metrics.Threads is null) _threads = null;
+        else UpdateThreads(metrics, countNewFromStart: _threads is not null, ref backwards);
     }
 
     /// <summary>

@@ -263,7 +263,9 @@ public sealed class ProcfsReaderTests : IDisposable
         Assert.Equal(6, metrics.ThreadCount);
         Assert.Equal(new ThreadStates { Running = 1, Sleeping = 2, Waiting = 1, Zombie = 1, Other = 1 }, metrics.States);
         Assert.Equal(6, metrics.States.Total);
-        Assert.Equal("futex_wait_queue", metrics.Wchan);
+        // With its threads read, the process's wchan is its main thread's, read there.
+        Assert.Null(metrics.Wchan);
+        Assert.Equal("futex_wait_queue", Thread(metrics, 600).Wchan);
         Assert.Equal(1000UL, metrics.Counts.CpuUserTicks);
 
         var main = Thread(metrics, 600);
@@ -316,13 +318,12 @@ public sealed class ProcfsReaderTests : IDisposable
 
         Assert.Same(name, Thread(first, 702).Name);
         Assert.Same(wchan, Thread(first, 700).Wchan);
-        Assert.Same(wchan, first.Wchan);
 
         MoveTo(reader, 700);
         var second = new ProcMetrics();
         Assert.Equal(ReadStatus.Ok, reader.ReadMetrics(ref second));
         Assert.Same(name, Thread(second, 702).Name);
-        Assert.Same(wchan, second.Wchan);
+        Assert.Same(wchan, Thread(second, 700).Wchan);
     }
 
     [Fact]
@@ -770,7 +771,7 @@ public sealed class ProcfsReaderTests : IDisposable
         MoveTo(on, 1700);
         var metrics = new ProcMetrics();
         Assert.Equal(ReadStatus.Ok, on.ReadMetrics(ref metrics));
-        Assert.Equal("do_select", metrics.Wchan);
+        Assert.Equal("do_select", Thread(metrics, 1700).Wchan);
         Assert.Equal("futex_wait", Thread(metrics, 1701).Wchan);
 
         var off = Reader(new ProcfsOptions { Wchan = false });

@@ -41,11 +41,40 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "closedir")]
     private static partial int CloseDir(nint dir);
 
+    [LibraryImport("libc", EntryPoint = "stat", SetLastError = true)]
+    private static partial int Stat(byte* path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true)]
+    private static partial int StatFs(byte* path, byte* buffer);
+
     [LibraryImport("libc", EntryPoint = "sysconf")]
     private static partial long SysConf(int name);
 
     [LibraryImport("libc", EntryPoint = "getpwuid_r")]
     private static partial int GetPwUidR(uint uid, byte* pwd, byte* buffer, nuint bufferLength, byte** result);
+
+    private const long ProcSuperMagic = 0x9fa0;
+
+    /// <summary>st_size of a file, or -errno. st_size sits at offset 48 of struct stat on both x86_64 and aarch64.</summary>
+    public static long SizeOf(ReadOnlySpan<byte> nulTerminatedPath)
+    {
+        var buffer = stackalloc byte[256];
+        fixed (byte* p = nulTerminatedPath)
+        {
+            if (Stat(p, buffer) != 0) return -Marshal.GetLastPInvokeError();
+            return *(long*)(buffer + 48);
+        }
+    }
+
+    /// <summary>Whether the path lies on a procfs mount (f_type, the first field of struct statfs).</summary>
+    public static bool IsProcfs(ReadOnlySpan<byte> nulTerminatedPath)
+    {
+        var buffer = stackalloc byte[256];
+        fixed (byte* p = nulTerminatedPath)
+        {
+            return StatFs(p, buffer) == 0 && *(long*)buffer == ProcSuperMagic;
+        }
+    }
 
     public static int ClockTicksPerSecond()
     {
