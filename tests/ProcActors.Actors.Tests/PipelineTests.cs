@@ -17,8 +17,6 @@ public sealed class PipelineTests : Akka.Hosting.TestKit.TestKit
     {
     }
 
-    private bool RemoveEmptyGroups { get; init; }
-
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider)
     {
         var settings = new AgentSettings

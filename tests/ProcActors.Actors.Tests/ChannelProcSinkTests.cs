@@ -1,0 +1,67 @@
+using System.Threading.Channels;
+using ProcActors.Actors.Pipeline;
+using ProcActors.Procfs;
+using ProcActors.Tracking;
+
+namespace ProcActors.Actors.Tests;
+
+public sealed class ChannelProcSinkTests
+{
+    private static ProcSample Sample(int pid) => new() { Id = new ProcId(pid, 1), Group = "g" };
+
+    [Fact]
+    public async Task A_full_channel_holds_the_scanning_thread_until_the_consumer_takes_a_batch()
+    {
+        var channel = Channel.CreateBounded<ScanBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var sink = new ChannelProcSink(channel.Writer, batchSize: 2);
+        var observed = 0;
+        var scan = Task.Factory.StartNew(() =>
+        {
+            sink.Begin(1);
+            for (var pid = 1; pid <= 6; pid++)
+            {
+                sink.Observe(Sample(pid));
+                Interlocked.Increment(ref observed);
+            }
+        }, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        // The first batch fills the channel; the second cannot be written: the scan waits inside its 4th sample.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Volatile.Read(ref observed) < 3 && DateTime.UtcNow < deadline) await Task.Delay(10, TestContext.Current.CancellationToken);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.False(scan.IsCompleted);
+        Assert.Equal(3, Volatile.Read(ref observed));
+
+        var first = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([1, 2], first.Samples.Take(first.Count).Select(s => s.Id.Pid));
+        var second = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([3, 4], second.Samples.Take(second.Count).Select(s => s.Id.Pid));
+        await scan.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.Equal(6, observed);
+    }
+
+    [Fact]
+    public async Task The_last_batch_of_a_cycle_carries_its_end_and_thread_samples_are_copied()
+    {
+        var channel = Channel.CreateUnbounded<ScanBatch>();
+        var sink = new ChannelProcSink(channel.Writer, batchSize: 10);
+        var threads = new ThreadSample[4];
+        threads[0] = new ThreadSample { Tid = 7, Name = "t" };
+        var sample = Sample(7);
+        sample.Metrics.Threads = threads;
+        sample.Metrics.ThreadCount = 1;
+
+        sink.Begin(3);
+        sink.Observe(sample);
+        threads[0].Tid = 99; // the reader reuses its buffer for the next process
+        var end = new CycleEnd(3, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, new ScanResult(), 0);
+        sink.Complete(end);
+
+        var batch = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        Assert.Same(end, batch.End);
+        Assert.Equal(1, batch.Count);
+        Assert.Equal(7, batch.Samples[0].Metrics.Threads![0].Tid);
+        ChannelProcSink.ReleaseThreads(batch.Samples[0]);
+        ChannelProcSink.ReleaseBatch(batch);
+    }
+}
