@@ -50,7 +50,9 @@ public static class AgentComposition
             Recheck = options.Recheck,
             RecheckTimeLimit = options.RecheckWithTimeLimit,
         },
-        Threads = options.Threads,
+        // As in process-exporter, -threads=false only hides the thread_* series: states, wchan and context switches
+        // of multi-threaded processes still come from their threads.
+        Threads = true,
         GatherSmaps = options.GatherSmaps,
         RemoveEmptyGroups = options.RemoveEmptyGroups,
         Snapshots = options.Persistence.Kind == StoreKind.None

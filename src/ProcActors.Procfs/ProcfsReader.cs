@@ -173,7 +173,9 @@ public sealed class ProcfsReader : IProcSource
             switch (ReadThreads(pid, ref metrics))
             {
                 case ReadStatus.Vanished: return ReadStatus.Vanished;
-                case ReadStatus.Ok: break;
+                case ReadStatus.Ok:
+                    SumContextSwitches(ref metrics);
+                    break;
                 default: metrics.Missing |= MissingParts.Threads; break;
             }
         }
@@ -264,6 +266,23 @@ public sealed class ProcfsReader : IProcSource
         metrics.Threads = _threads;
         metrics.ThreadCount = count;
         return partial ? ReadStatus.Partial : ReadStatus.Ok;
+    }
+
+    /// <summary>
+    /// A process's status counts the context switches of its main thread alone; those of the process are the sum
+    /// over its threads (as process-exporter reports them). A thread that exits takes its share along: the tracker
+    /// clamps that drop instead of wrapping.
+    /// </summary>
+    private static void SumContextSwitches(ref ProcMetrics metrics)
+    {
+        ulong voluntary = 0, nonvoluntary = 0;
+        foreach (ref readonly var thread in metrics.Threads.AsSpan(0, metrics.ThreadCount))
+        {
+            voluntary += thread.Counts.VoluntaryCtxSwitches;
+            nonvoluntary += thread.Counts.NonvoluntaryCtxSwitches;
+        }
+        metrics.Counts.VoluntaryCtxSwitches = voluntary;
+        metrics.Counts.NonvoluntaryCtxSwitches = nonvoluntary;
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ internal sealed class AgentProcess : IAsyncDisposable
             if (process.HasExited) throw new InvalidOperationException($"the agent exited with {process.ExitCode}:\n{agent.Output}");
             try
             {
-                await agent.GetAsync("/metrics");
+                await agent.GetAsync("/");
                 return agent;
             }
             catch (HttpRequestException)
@@ -70,7 +70,7 @@ internal sealed class AgentProcess : IAsyncDisposable
     public async Task<string> GetAsync(string path) =>
         await Http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}{path}"), TestContext.Current.CancellationToken);
 
-    public async Task<MetricsText> ScrapeAsync() => MetricsText.Parse(await GetAsync("/metrics"));
+    public async Task<MetricsText> ScrapeAsync(string path = "/metrics") => MetricsText.Parse(await GetAsync(path));
 
     /// <summary>Waits for a view from a scan that started after this call: whatever the test changed before is in it.</summary>
     public async Task<MetricsText> NextFullCycleAsync()
@@ -79,13 +79,13 @@ internal sealed class AgentProcess : IAsyncDisposable
         return await UntilAsync(m => m.Value("procactors_cycle") >= now + 2, "two more cycles");
     }
 
-    public async Task<MetricsText> UntilAsync(Func<MetricsText, bool> condition, string what, TimeSpan? timeout = null)
+    public async Task<MetricsText> UntilAsync(Func<MetricsText, bool> condition, string what, TimeSpan? timeout = null, string path = "/metrics")
     {
         var deadline = Stopwatch.StartNew();
         MetricsText metrics;
         do
         {
-            metrics = await ScrapeAsync();
+            metrics = await ScrapeAsync(path);
             if (condition(metrics)) return metrics;
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }

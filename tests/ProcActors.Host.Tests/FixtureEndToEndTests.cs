@@ -116,4 +116,34 @@ public sealed class FixtureEndToEndTests : IDisposable
         m = await agent.NextFullCycleAsync();
         AssertCounters(m, "web", 150);
     }
+
+    [Fact]
+    public async Task Once_to_stdout_scans_twice_prints_the_metrics_and_exits_zero()
+    {
+        Write(100, "web", start: 5_000, work: 1_000);
+        using var process = System.Diagnostics.Process.Start(AgentProcess.StartInfo(
+            ["-procfs", _tree.Root, "-config.path", _configPath, "-once-to-stdout-delay", "300ms", "--persistence", "none"]))!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, process.ExitCode);
+        var m = MetricsText.Parse(await stdout);
+        Assert.Equal(1, m.Value("namedprocess_namegroup_num_procs", "groupname", "web"));
+        Assert.Equal(2, m.Value("procactors_cycle"));
+        Assert.DoesNotContain("namedprocess", await stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_root_page_links_the_metrics_and_shows_the_groups()
+    {
+        Write(100, "web", start: 5_000, work: 1_000);
+        await using var agent = await AgentProcess.StartAsync("-procfs", _tree.Root, "-config.path", _configPath, "--scan-interval", "100ms",
+            "-web.telemetry-path", "/custom-metrics");
+        await agent.UntilAsync(x => x.TryValue("procactors_cycle", out var c) && c >= 1, "a cycle", path: "/custom-metrics");
+
+        var page = await agent.GetAsync("/");
+        Assert.Contains("href=\"/custom-metrics\"", page, StringComparison.Ordinal);
+        Assert.Contains("<td>web</td><td>1</td>", page, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ProcActors.Host.Tests;
+
+/// <summary>
+/// The reference: Debian's prometheus-process-exporter (0.7.10), started by a test as a server on a free loopback
+/// port and killed (only it) at the end. It has no -once-to-stdout-delay, and it reads the process table on every
+/// scrape of /metrics (plus once at start-up): a scrape taken after a change to the tree has seen the change.
+/// </summary>
+internal sealed class ProcessExporterBaseline : IAsyncDisposable
+{
+    public const string DefaultPath = "/usr/bin/prometheus-process-exporter";
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ProcessExporterBaseline(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Port { get; }
+
+    /// <summary>Scrapes served so far: each one was a scan of the process table.</summary>
+    public int Scrapes { get; private set; }
+
+    /// <summary>The first line of the reference's -version, for failure messages.</summary>
+    public static string Version => LazyVersion.Value;
+
+    private static readonly Lazy<string> LazyVersion = new(() =>
+    {
+        try
+        {
+            var info = new ProcessStartInfo(RequireBinary(), "-version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            using var process = Process.Start(info)!;
+            var text = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "process-exporter";
+        }
+        catch (InvalidOperationException)
+        {
+            return "process-exporter";
+        }
+    });
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>The installed binary ($PROCESS_EXPORTER overrides the path); fails the test, never skips it, when it is missing.</summary>
+    public static string RequireBinary()
+    {
+        var path = Environment.GetEnvironmentVariable("PROCESS_EXPORTER") is { Length: > 0 } configured ? configured : DefaultPath;
+        if (!File.Exists(path))
+        {
+            Assert.Fail(
+                $"process-exporter is not installed ({path} not found), so ours cannot be compared with it. " +
+                "Run `apt-get install -y prometheus-process-exporter` (Debian's 0.7.10; CI installs it, and " +
+                "scripts/compare-with-process-exporter.sh installs it first when missing).");
+        }
+        return path;
+    }
+
+    public static async Task<ProcessExporterBaseline> StartAsync(params string[] args)
+    {
+        var binary = RequireBinary();
+        var port = FreePort();
+        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        info.ArgumentList.Add("-web.listen-address");
+        info.ArgumentList.Add($"127.0.0.1:{port}");
+        var process = Process.Start(info)!;
+        var exporter = new ProcessExporterBaseline(process, port);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"process-exporter exited with {process.ExitCode}:\n{exporter.Output}");
+            try
+            {
+                // The landing page, not /metrics: readiness must not cost a scan (scans count partial errors).
+                await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"), TestContext.Current.CancellationToken);
+                return exporter;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+        await exporter.DisposeAsync();
+        throw new TimeoutException($"process-exporter did not serve within 15 s:\n{exporter.Output}");
+    }
+
+    /// <summary>One scrape, hence one scan of the tree as it is now.</summary>
+    public async Task<MetricsText> ScrapeAsync()
+    {
+        var text = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/metrics"), TestContext.Current.CancellationToken);
+        Scrapes++;
+        return MetricsText.Parse(text);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
