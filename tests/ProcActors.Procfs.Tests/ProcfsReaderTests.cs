@@ -478,7 +478,7 @@ public sealed class ProcfsReaderTests : IDisposable
     [InlineData("task/1111/status", "garbage", MissingParts.Threads)]
     public void A_garbage_secondary_file_makes_the_read_partial(string file, string content, MissingParts missing)
     {
-        _tree.AddProcess(1101, utime: 11, voluntary: 22, threads: [new FixtureThread(1101, "main"), new FixtureThread(1111, "helper")]);
+        _tree.AddProcess(1101, utime: 11, voluntary: 22, threads: [new FixtureThread(1101, "main", Voluntary: 22), new FixtureThread(1111, "helper")]);
         _tree.WriteFile(1101, file, content);
         var reader = Reader();
         MoveTo(reader, 1101);
