@@ -156,7 +156,12 @@ public sealed class PersistenceEndToEndTests : IDisposable
         _web = 0;
         await CountersAsync(restarted, Advance(25));
         Assert.Contains("cannot be read", restarted.Output, StringComparison.Ordinal);
-        // And the next snapshots replace the broken one.
-        await restarted.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= 1, "a new snapshot");
+        // And the next snapshots replace the broken one; of all those saved, the last two are kept.
+        await restarted.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= 4, "four new snapshots");
+        using var check = new SqliteConnection($"Data Source={SqlitePath};Mode=ReadOnly");
+        check.Open();
+        using var count = check.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM snapshot";
+        Assert.InRange((long)count.ExecuteScalar()!, 2, 3);
     }
 }
