@@ -1,35 +1,13 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using ProcActors.Testing;
 
 namespace ProcActors.Host.Tests;
 
 /// <summary>The built agent executable, started by a test on a free loopback port and killed (only it) at the end.</summary>
-internal sealed class AgentProcess : IAsyncDisposable
+internal sealed class AgentProcess : ServedProcess
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    private AgentProcess(Process process, int port)
+    private AgentProcess(ProcessStartInfo info, int port) : base(info, port)
     {
-        _process = process;
-        Port = port;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    public int Port { get; }
-
-    public string Output
-    {
-        get
-        {
-            lock (_output) return _output.ToString();
-        }
     }
 
     public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "procactors.dll");
@@ -47,28 +25,20 @@ internal sealed class AgentProcess : IAsyncDisposable
     {
         var port = FreePort();
         string[] persistence = args.Any(a => a.TrimStart('-').StartsWith("persistence", StringComparison.Ordinal)) ? [] : ["--persistence", "none"];
-        var process = Process.Start(StartInfo([.. args, .. persistence, "-web.listen-address", $"127.0.0.1:{port}"]))!;
-        var agent = new AgentProcess(process, port);
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        var agent = new AgentProcess(StartInfo([.. args, .. persistence, "-web.listen-address", $"127.0.0.1:{port}"]), port);
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"the agent exited with {process.ExitCode}:\n{agent.Output}");
-            try
-            {
-                await agent.GetAsync("/");
-                return agent;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(100, TestContext.Current.CancellationToken);
-            }
+            await agent.WaitUntilServingAsync("/", TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            return agent;
         }
-        await agent.DisposeAsync();
-        throw new TimeoutException($"the agent did not serve /metrics within 30 s:\n{agent.Output}");
+        catch
+        {
+            await agent.DisposeAsync();
+            throw;
+        }
     }
 
-    public async Task<string> GetAsync(string path) =>
-        await Http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}{path}"), TestContext.Current.CancellationToken);
+    public Task<string> GetAsync(string path) => GetAsync(path, TestContext.Current.CancellationToken);
 
     public async Task<MetricsText> ScrapeAsync(string path = "/metrics") => MetricsText.Parse(await GetAsync(path));
 
@@ -91,47 +61,5 @@ internal sealed class AgentProcess : IAsyncDisposable
         }
         while (deadline.Elapsed < (timeout ?? TimeSpan.FromSeconds(30)));
         throw new TimeoutException($"waited in vain for {what}; last scrape:\n{metrics.Text}\nagent output:\n{Output}");
-    }
-
-    /// <summary>SIGTERM, as systemd stops a service: the agent shuts down gracefully (and saves its snapshot).</summary>
-    public async Task<int> StopGracefullyAsync()
-    {
-        if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException("kill(SIGTERM) failed");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
-        return _process.ExitCode;
-    }
-
-    /// <summary>SIGKILL: no shutdown code runs.</summary>
-    public async Task KillHardAsync()
-    {
-        _process.Kill();
-        await _process.WaitForExitAsync(CancellationToken.None);
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
-        }
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

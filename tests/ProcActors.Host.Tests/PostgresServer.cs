@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using ProcActors.Testing;
 
 namespace ProcActors.Host.Tests;
 
@@ -35,7 +34,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
     public static async Task<PostgresServer> OwnAsync()
     {
-        var server = new PostgresServer(Path.Combine(Path.GetTempPath(), $"procactors-pg-{Guid.NewGuid():N}"), FreePort(), owned: true);
+        var server = new PostgresServer(Path.Combine(Path.GetTempPath(), $"procactors-pg-{Guid.NewGuid():N}"), ServedProcess.FreePort(), owned: true);
         await server.StartAsync();
         return server;
     }
@@ -77,12 +76,5 @@ internal sealed class PostgresServer : IAsyncDisposable
             if (File.Exists(script)) return script;
         }
         throw new FileNotFoundException("scripts/test-postgres.sh not found above the test's folder");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

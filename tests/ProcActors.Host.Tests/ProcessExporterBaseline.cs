@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using ProcActors.Testing;
 
 namespace ProcActors.Host.Tests;
 
@@ -10,24 +8,13 @@ namespace ProcActors.Host.Tests;
 /// port and killed (only it) at the end. It has no -once-to-stdout-delay, and it reads the process table on every
 /// scrape of /metrics (plus once at start-up): a scrape taken after a change to the tree has seen the change.
 /// </summary>
-internal sealed class ProcessExporterBaseline : IAsyncDisposable
+internal sealed class ProcessExporterBaseline : ServedProcess
 {
     public const string DefaultPath = "/usr/bin/prometheus-process-exporter";
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
 
-    private ProcessExporterBaseline(Process process, int port)
+    private ProcessExporterBaseline(ProcessStartInfo info, int port) : base(info, port)
     {
-        _process = process;
-        Port = port;
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
     }
-
-    public int Port { get; }
 
     /// <summary>Scrapes served so far: each one was a scan of the process table.</summary>
     public int Scrapes { get; private set; }
@@ -51,14 +38,6 @@ internal sealed class ProcessExporterBaseline : IAsyncDisposable
         }
     });
 
-    public string Output
-    {
-        get
-        {
-            lock (_output) return _output.ToString();
-        }
-    }
-
     /// <summary>The installed binary ($PROCESS_EXPORTER overrides the path); fails the test, never skips it, when it is missing.</summary>
     public static string RequireBinary()
     {
@@ -77,59 +56,29 @@ internal sealed class ProcessExporterBaseline : IAsyncDisposable
     {
         var binary = RequireBinary();
         var port = FreePort();
-        var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(binary);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.ArgumentList.Add("-web.listen-address");
         info.ArgumentList.Add($"127.0.0.1:{port}");
-        var process = Process.Start(info)!;
-        var exporter = new ProcessExporterBaseline(process, port);
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(15))
+        var exporter = new ProcessExporterBaseline(info, port);
+        try
         {
-            if (process.HasExited) throw new InvalidOperationException($"process-exporter exited with {process.ExitCode}:\n{exporter.Output}");
-            try
-            {
-                // The landing page, not /metrics: readiness must not cost a scan (scans count partial errors).
-                await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/"), TestContext.Current.CancellationToken);
-                return exporter;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50, TestContext.Current.CancellationToken);
-            }
+            // The landing page, not /metrics: readiness must not cost a scan (scans count partial errors).
+            await exporter.WaitUntilServingAsync("/", TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+            return exporter;
         }
-        await exporter.DisposeAsync();
-        throw new TimeoutException($"process-exporter did not serve within 15 s:\n{exporter.Output}");
+        catch
+        {
+            await exporter.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>One scrape, hence one scan of the tree as it is now.</summary>
     public async Task<MetricsText> ScrapeAsync()
     {
-        var text = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{Port}/metrics"), TestContext.Current.CancellationToken);
+        var text = await GetAsync("/metrics", TestContext.Current.CancellationToken);
         Scrapes++;
         return MetricsText.Parse(text);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync(CancellationToken.None);
-        }
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

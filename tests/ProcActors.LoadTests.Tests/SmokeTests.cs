@@ -1,0 +1,118 @@
+using System.Globalization;
+using ProcActors.LoadTests.Scenarios;
+
+namespace ProcActors.LoadTests.Tests;
+
+/// <summary>
+/// Every scenario for a few seconds at a tiny size with loose thresholds, through the same entry point as the
+/// command line: the exit code is 0, the four reports are written, and their numbers are sane. One at a time:
+/// they start actor systems and measure CPU.
+/// </summary>
+[Collection(nameof(SmokeTests))]
+public sealed class SmokeTests : IDisposable
+{
+    private readonly string _reports = Directory.CreateTempSubdirectory("loadtests-smoke-").FullName;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_reports)) Directory.Delete(_reports, recursive: true);
+    }
+
+    private async Task<(int ExitCode, string Output, List<Dictionary<string, string>> Rows)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var exit = await Cli.RunAsync([.. args, "--report-dir", _reports, "--no-progress", "--tick", "250ms"], output, output, TestContext.Current.CancellationToken);
+        foreach (var extension in new[] { "txt", "md", "csv", "html" })
+        {
+            Assert.True(File.Exists(Path.Combine(_reports, $"report.{extension}")), $"report.{extension} missing:\n{output}");
+        }
+        var lines = await File.ReadAllLinesAsync(Path.Combine(_reports, "report.csv"), TestContext.Current.CancellationToken);
+        var header = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        return (exit, output.ToString(), rows);
+    }
+
+    private static double D(Dictionary<string, string> row, string column) => double.Parse(row[column], CultureInfo.InvariantCulture);
+
+    private static void AssertSane(Dictionary<string, string> row, int minRequests, double maxP99Ms)
+    {
+        Assert.True(D(row, "request_count") >= minRequests, $"{row["scenario"]}: {row["request_count"]} requests");
+        Assert.Equal(0, D(row, "failed"));
+        Assert.InRange(D(row, "min"), 0.0001, D(row, "50_percent"));
+        Assert.InRange(D(row, "50_percent"), D(row, "min"), D(row, "99_percent"));
+        Assert.InRange(D(row, "99_percent"), D(row, "50_percent"), Math.Min(D(row, "max"), maxP99Ms));
+        Assert.True(D(row, "rps") > 0);
+    }
+
+    [Fact]
+    public async Task Update_latency_drives_the_real_pipeline()
+    {
+        var (exit, output, rows) = await RunAsync("update-latency", "--procs", "500", "--groups", "10", "--duration", "2s", "--rate", "5",
+            "--warmup", "500ms", "--p99-target-ms", "2000");
+
+        Assert.True(exit == 0, output);
+        var row = Assert.Single(rows);
+        Assert.Equal("update-latency", row["scenario"]);
+        AssertSane(row, minRequests: 10, maxP99Ms: 2000);
+        Assert.Contains("every view tracks all 500 processes | min 500, max 500 | passed", output, StringComparison.Ordinal);
+        Assert.Contains("pipeline update latency (scan start → view)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Scan_measures_a_fixture_tree_and_process_exporter_when_installed()
+    {
+        var (exit, output, rows) = await RunAsync("scan", "--fixture", "40", "--groups", "5", "--scans", "3", "--warmup", "200ms", "--min-cpu-ratio", "0");
+
+        Assert.True(exit == 0, output);
+        AssertSane(rows[0], minRequests: 3, maxP99Ms: 5000);
+        Assert.Contains("| processes listed ", output, StringComparison.Ordinal);
+        Assert.Contains("| process CPU per process ", output, StringComparison.Ordinal);
+        Assert.Contains("| allocated per scan (scan thread) ", output, StringComparison.Ordinal);
+        if (File.Exists("/usr/bin/prometheus-process-exporter"))
+        {
+            Assert.Equal(["scan", "process-exporter"], rows.Select(r => r["scenario"]));
+            AssertSane(rows[1], minRequests: 3, maxP99Ms: 5000);
+            Assert.True(D(rows[1], "data_transfer_mean_kb") > 1, "the exporter's /metrics has the groups");
+            Assert.Contains("process-exporter uses at least 0x our CPU per scan", output, StringComparison.Ordinal);
+        }
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "procactors-loadtest-*").Where(d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-1) && Directory.Exists(Path.Combine(d, "1000"))));
+    }
+
+    [Fact]
+    public async Task Ask_local_asks_the_aggregator_in_process()
+    {
+        var (exit, output, rows) = await RunAsync("ask-local", "--procs", "300", "--groups", "10", "--duration", "2s", "--rate", "300",
+            "--warmup", "500ms", "--p99-target-ms", "2000");
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(["global information", "GetGroups", "GetTop"], rows.Select(r => r["step_name"]));
+        AssertSane(rows[0], minRequests: 600, maxP99Ms: 2000);
+        Assert.Equal(300, D(rows[1], "request_count"));
+    }
+
+    [Fact]
+    public async Task Ask_remote_asks_the_aggregator_over_akka_remote()
+    {
+        var (exit, output, rows) = await RunAsync("ask-remote", "--procs", "300", "--groups", "10", "--duration", "2s", "--rate", "100",
+            "--warmup", "500ms", "--p99-target-ms", "2000");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("akka.tcp://procactors@127.0.0.1:", output, StringComparison.Ordinal);
+        AssertSane(rows[0], minRequests: 200, maxP99Ms: 2000);
+        Assert.True(D(rows[1], "data_transfer_mean_kb") > 1, "GetGroups replies carry the groups");
+    }
+
+    [Fact]
+    public async Task Soak_samples_memory_and_tracker_sizes()
+    {
+        var (exit, output, rows) = await RunAsync("soak", "--procs", "500", "--groups", "10", "--duration", "3s", "--rate", "5",
+            "--warmup", "500ms", "--sample-interval", "500ms", "--p99-target-ms", "2000", "--max-growth-pct", "1000");
+
+        Assert.True(exit == 0, output);
+        AssertSane(Assert.Single(rows), minRequests: 10, maxP99Ms: 2000);
+        Assert.Contains($"| {SoakScenario.Tracked} ", output, StringComparison.Ordinal);
+        Assert.Contains($"{SoakScenario.LiveHeap}: growth", output, StringComparison.Ordinal);
+        Assert.Contains("<polyline", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+}
