@@ -24,11 +24,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
     private CycleAssembler _assembler;
     private AgentSnapshot? _restored;
     private IActorRef _snapshots = ActorRefs.Nobody;
-    private long _lastSavedSequence;
-    private long _cyclesSinceSave;
+    private readonly SnapshotSchedule? _schedule;
     private long _saved;
     private long _failed;
-    private bool _saving;
     private bool _saveRequested;
     private TimeSpan _lastLatency;
 
@@ -38,6 +36,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
         _telemetry = telemetry;
         _persistence = persistence;
         _assembler = new CycleAssembler(store.Current);
+        _schedule = persistence is null ? null : new SnapshotSchedule(persistence.SnapshotEveryCycles);
         if (persistence is null) Running();
         else Loading();
     }
@@ -66,7 +65,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
                     break;
                 case AgentSnapshot { Version: AgentSnapshot.CurrentVersion } snapshot:
                     _restored = snapshot;
-                    _lastSavedSequence = result.Snapshot.Metadata.SequenceNr;
+                    _schedule!.Restored(result.Snapshot.Metadata.SequenceNr);
                     _log.Info("Restored {0} groups and {1} process baselines saved at {2:u}", snapshot.Groups.Count, snapshot.Processes.Count, snapshot.SavedAt);
                     break;
                 case AgentSnapshot snapshot:
@@ -123,21 +122,20 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
                 return;
             }
             _saveWaiters.Add(Sender);
-            if (_saving) _saveRequested = true;
+            if (_schedule!.Saving) _saveRequested = true;
             else Save();
         });
         Receive<SaveSnapshotSuccess>(success =>
         {
             _saved++;
-            // Keep the last two: the one just written and the one before it.
-            var keepFrom = _lastSavedSequence > 0 ? _lastSavedSequence : success.Metadata.SequenceNr;
-            _snapshots.Tell(new DeleteSnapshots(_persistence!.PersistenceId, new SnapshotSelectionCriteria(keepFrom - 1)));
-            _lastSavedSequence = success.Metadata.SequenceNr;
+            var deleteUpTo = _schedule!.Succeeded(success.Metadata.SequenceNr);
+            _snapshots.Tell(new DeleteSnapshots(_persistence!.PersistenceId, new SnapshotSelectionCriteria(deleteUpTo)));
             SaveCompleted(ok: true, error: null);
         });
         Receive<SaveSnapshotFailure>(failure =>
         {
             _failed++;
+            _schedule!.Failed();
             _log.Warning("Saving the snapshot failed ({0}); counters are kept in memory and saving is retried next cycle", failure.Cause.Message);
             SaveCompleted(ok: false, error: failure.Cause.Message);
         });
@@ -151,10 +149,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
         _lastLatency = System.Diagnostics.Stopwatch.GetElapsedTime(end.ScanStartTimestamp);
         _telemetry.ViewUpdated(_lastLatency);
         PublishCurrent();
-        _cyclesSinceSave++;
-        // After a failure every cycle tries again; otherwise every N cycles.
-        if (_persistence is not null && !_saving && (_cyclesSinceSave >= _persistence.SnapshotEveryCycles || _failed > _saved && _cyclesSinceSave > 0))
-            Save();
+        if (_schedule?.CycleCompleted() == true) Save();
     }
 
     private void PublishCurrent() =>
@@ -165,18 +160,14 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
 
     private void Save()
     {
-        _saving = true;
-        _cyclesSinceSave = 0;
         var now = DateTimeOffset.UtcNow;
-        // Sequence numbers are save times: they keep growing across restarts, so the latest snapshot is always the one loaded.
-        var sequence = Math.Max(now.ToUnixTimeMilliseconds(), _lastSavedSequence + 1);
+        var sequence = _schedule!.Start(now);
         var snapshot = AgentSnapshot.From(_store.Current, now);
         _snapshots.Tell(new SaveSnapshot(new SnapshotMetadata(_persistence!.PersistenceId, sequence, now.UtcDateTime), snapshot));
     }
 
     private void SaveCompleted(bool ok, string? error)
     {
-        _saving = false;
         PublishCurrent();
         if (_saveRequested)
         {

@@ -22,6 +22,7 @@ public sealed class ExporterMetrics : IAgentTelemetry
     private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors, _cycles, _skipped, _backwards, _snapshotsSaved, _snapshotFailures;
     private readonly Histogram _scanDuration, _updateLatency;
     private readonly Gauge _cycle;
+    private readonly Lock _exportLock = new();
     private NodeView? _exported;
 
     public ExporterMetrics(CollectorRegistry registry, NodeViewStore store, int ticksPerSecond, bool gatherSmaps, bool threads)
@@ -72,7 +73,7 @@ public sealed class ExporterMetrics : IAgentTelemetry
 
     private void Export(NodeView view)
     {
-        lock (this)
+        lock (_exportLock)
         {
             if (ReferenceEquals(view, _exported)) return;
             _exported = view;

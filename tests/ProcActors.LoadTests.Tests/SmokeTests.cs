@@ -30,7 +30,8 @@ public sealed class SmokeTests : IDisposable
         var header = lines[0].Split(',');
         var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
         Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
-        return (exit, output.ToString(), rows);
+        var report = await File.ReadAllTextAsync(Path.Combine(_reports, "report.txt"), TestContext.Current.CancellationToken);
+        return (exit, output + "\n" + report, rows);
     }
 
     private static double D(Dictionary<string, string> row, string column) => double.Parse(row[column], CultureInfo.InvariantCulture);
@@ -76,7 +77,10 @@ public sealed class SmokeTests : IDisposable
             Assert.True(D(rows[1], "data_transfer_mean_kb") > 1, "the exporter's /metrics has the groups");
             Assert.Contains("process-exporter uses at least 0x our CPU per scan", output, StringComparison.Ordinal);
         }
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "procactors-loadtest-*").Where(d => Directory.GetCreationTimeUtc(d) > DateTime.UtcNow.AddMinutes(-1) && Directory.Exists(Path.Combine(d, "1000"))));
+        // The fixture tree is deleted at the end.
+        var written = output.Split('\n').Single(l => l.Contains("fixture of 40 processes written to ", StringComparison.Ordinal));
+        var root = written[(written.IndexOf(" to ", StringComparison.Ordinal) + 4)..written.LastIndexOf(" in ", StringComparison.Ordinal)];
+        Assert.False(Directory.Exists(root), root);
     }
 
     [Fact]
