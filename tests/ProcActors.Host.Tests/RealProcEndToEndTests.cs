@@ -59,4 +59,26 @@ public sealed class RealProcEndToEndTests : IDisposable
         // The agent itself runs as "dotnet procactors.dll".
         Assert.True(m.Value("namedprocess_namegroup_num_procs", "groupname", "dotnet") >= 1);
     }
+
+    [Fact]
+    public async Task A_process_that_names_itself_with_invalid_utf8_is_served_as_valid_utf8()
+    {
+        // bash writes the bytes into its own comm (what prctl(PR_SET_NAME) does), then waits on its stdin.
+        var marker = "pa" + Guid.NewGuid().ToString("N")[..6];
+        var info = new ProcessStartInfo("bash") { RedirectStandardInput = true };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"printf '\\xff\\xfe{marker}' > /proc/self/comm; read line");
+        var child = Process.Start(info)!;
+        _children.Add(child);
+
+        await using var agent = await AgentProcess.StartAsync("--scan-interval", "200ms");
+        var name = "\uFFFD\uFFFD" + marker;
+        await agent.UntilAsync(x => x.TryValue("namedprocess_namegroup_num_procs", out var n, "groupname", name) && n == 1, $"group {name}");
+
+        // The whole exposition decodes as strict UTF-8.
+        using var http = new HttpClient();
+        var bytes = await http.GetByteArrayAsync(new Uri($"http://127.0.0.1:{agent.Port}/metrics"), TestContext.Current.CancellationToken);
+        var text = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        Assert.Contains($"groupname=\"{name}\"", text, StringComparison.Ordinal);
+    }
 }
