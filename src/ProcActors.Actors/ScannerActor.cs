@@ -23,23 +23,23 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly IProcSource _source;
     private readonly ChannelProcSink _sink;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef _aggregator;
+    private readonly IActorRef _router;
     private long _cycle;
     private long _skipped;
     private bool _scanning;
     private bool _scanRequested;
     private bool _ready;
-    private readonly IActorRef _aggregator;
-    private readonly IActorRef _router;
 
     public ScannerActor(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry, IActorRef aggregator, IActorRef router)
     {
-        _aggregator = aggregator;
-        _router = router;
         _settings = settings;
         _telemetry = telemetry;
         _scanner = new ProcScanner(settings.Namer, settings.Scanner);
         _source = settings.CreateSource();
         _sink = new ChannelProcSink(writer, settings.BatchSize);
+        _aggregator = aggregator;
+        _router = router;
 
         Receive<RestorePoint>(Resume);
         Receive<Status.Failure>(failure =>
