@@ -7,7 +7,7 @@ namespace ProcActors.Host.Tests;
 /// Counters survive restarts: the built agent on a fixture tree is stopped gracefully and with kill -9, the tree
 /// moves on while it is down, and after the restart every group counter equals the total of all advances, exactly.
 /// </summary>
-public sealed class PersistenceEndToEndTests : IDisposable
+public sealed class PersistenceEndToEndTests : IAsyncDisposable
 {
     private const string Config = """
         process_names:
@@ -26,8 +26,12 @@ public sealed class PersistenceEndToEndTests : IDisposable
 
     private string SqlitePath => Path.Combine(_dir, "state", "procactors.db");
 
-    public void Dispose()
+    /// <summary>Agents a test stops itself: still killed if the test fails before it does.</summary>
+    private readonly List<AgentProcess> _agents = [];
+
+    public async ValueTask DisposeAsync()
     {
+        foreach (var agent in _agents) await agent.DisposeAsync();
         _tree.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
@@ -70,6 +74,7 @@ public sealed class PersistenceEndToEndTests : IDisposable
         _tree.AddProcess(200, "db", starttime: 6_000, utime: 400);
 
         var agent = await StartAsync(persistence, snapshotEvery: 1_000);
+        _agents.Add(agent);
         await CountersAsync(agent, Advance(100), db: 0);
         _tree.AddProcess(200, "db", starttime: 6_000, utime: 450);
         await CountersAsync(agent, _web, db: 0.5);
@@ -86,6 +91,7 @@ public sealed class PersistenceEndToEndTests : IDisposable
         _tree.SetUptime(1_010);
 
         agent = await StartAsync(persistence, snapshotEvery: 1);
+        _agents.Add(agent);
         var m = await CountersAsync(agent, _web, db: 0.5);
         Assert.Equal(0, m.Value("namedprocess_namegroup_num_procs", "groupname", "db"));
         Assert.Equal(2, m.Value("namedprocess_namegroup_num_procs", "groupname", "web"));
@@ -138,6 +144,7 @@ public sealed class PersistenceEndToEndTests : IDisposable
         Web(_raw);
         var persistence = "sqlite:" + SqlitePath;
         var agent = await StartAsync(persistence, snapshotEvery: 1);
+        _agents.Add(agent);
         await CountersAsync(agent, Advance(100));
         Assert.Equal(0, await agent.StopGracefullyAsync());
         await agent.DisposeAsync();

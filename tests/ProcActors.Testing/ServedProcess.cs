@@ -15,6 +15,7 @@ public class ServedProcess : IAsyncDisposable
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private bool _disposed;
 
     protected ServedProcess(ProcessStartInfo info, int port)
     {
@@ -89,6 +90,8 @@ public class ServedProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
