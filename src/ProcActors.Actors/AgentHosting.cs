@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Akka.Hosting;
 using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
+using ProcActors.Protocol;
 
 namespace ProcActors.Actors;
 
@@ -19,6 +20,7 @@ public static class AgentHosting
         });
         return builder
             .WithCustomSerializer("procactors", [typeof(AgentSnapshot)], system => new ProcActorsSerializer(system))
+            .WithCustomSerializer("procactors-protocol", ProtocolSerializer.Types, system => new ProtocolSerializer(system))
             .AddAggregatorActor(store, telemetry, settings.Snapshots)
             .AddGroupRouterActor(settings, channel.Reader)
             .AddScannerActor(settings, channel.Writer, telemetry);

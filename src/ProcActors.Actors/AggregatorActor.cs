@@ -29,6 +29,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
     private long _failed;
     private bool _saveRequested;
     private TimeSpan _lastLatency;
+    private ViewQueries? _queries;
 
     public AggregatorActor(NodeViewStore store, IAgentTelemetry telemetry, SnapshotSettings? persistence)
     {
@@ -109,10 +110,10 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
     {
         Receive<GroupReport>(report => Publish(_assembler.Add(report)));
         Receive<CycleClosed>(closed => Publish(_assembler.Close(closed)));
-        Receive<GetGroups>(_ => Sender.Tell(NodeViewQueries.Groups(_store.Current)));
-        Receive<GetGroup>(query => Sender.Tell(NodeViewQueries.Group(_store.Current, query.Name)));
-        Receive<GetTop>(query => Sender.Tell(NodeViewQueries.Top(_store.Current, query.N, query.By)));
-        Receive<GetAgentStatus>(_ => Sender.Tell(NodeViewQueries.Status(_store.Current, AgentVersion.Current, _startedAt)));
+        Receive<GetGroups>(_ => Sender.Tell(Queries().Groups()));
+        Receive<GetGroup>(query => Sender.Tell(Queries().Group(query.Name)));
+        Receive<GetTop>(query => Sender.Tell(Queries().Top(query.N, query.By)));
+        Receive<GetAgentStatus>(_ => Sender.Tell(Queries().Status()));
         Receive<GetRestorePoint>(_ => Sender.Tell(new RestorePoint(_restored)));
         Receive<SaveSnapshotNow>(_ =>
         {
@@ -141,6 +142,14 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
         });
         Receive<DeleteSnapshotsSuccess>(_ => { });
         Receive<DeleteSnapshotsFailure>(failure => _log.Warning("Deleting old snapshots failed: {0}", failure.Cause.Message));
+    }
+
+    /// <summary>The answers of the view now served, computed once per view.</summary>
+    private ViewQueries Queries()
+    {
+        var view = _store.Current;
+        if (!ReferenceEquals(_queries?.View, view)) _queries = new ViewQueries(view, AgentVersion.Current, _startedAt);
+        return _queries!;
     }
 
     private void Publish(NodeView? view)

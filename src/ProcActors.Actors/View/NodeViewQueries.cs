@@ -19,7 +19,13 @@ public static class NodeViewQueries
 
     public static TopResponse Top(NodeView view, int n, TopBy by)
     {
-        var interval = IntervalSeconds(view);
+        var ranked = Rank(view, by);
+        return Top(view, ranked.AsSpan(0, Math.Clamp(n, 0, ranked.Length)), by);
+    }
+
+    /// <summary>Every member of every group, busiest first by the measure (ties by pid).</summary>
+    public static (string Group, MemberView Member)[] Rank(NodeView view, TopBy by)
+    {
         var all = view.Groups.SelectMany(g => g.Value.Members.Select(m => (Group: g.Key, Member: m)));
         var ordered = by switch
         {
@@ -27,8 +33,15 @@ public static class NodeViewQueries
             TopBy.Io => all.OrderByDescending(x => x.Member.IoBytesDelta),
             _ => all.OrderByDescending(x => x.Member.CpuTicksDelta),
         };
-        return new TopResponse(view.Node, view.Cycle, by,
-            [.. ordered.ThenBy(x => x.Member.Pid).Take(Math.Max(0, n)).Select(x => Process(x.Group, x.Member, interval, view.TicksPerSecond))]);
+        return [.. ordered.ThenBy(x => x.Member.Pid)];
+    }
+
+    public static TopResponse Top(NodeView view, ReadOnlySpan<(string Group, MemberView Member)> top, TopBy by)
+    {
+        var interval = IntervalSeconds(view);
+        var processes = new ProcessSummary[top.Length];
+        for (var i = 0; i < top.Length; i++) processes[i] = Process(top[i].Group, top[i].Member, interval, view.TicksPerSecond);
+        return new TopResponse(view.Node, view.Cycle, by, processes);
     }
 
     public static AgentStatusResponse Status(NodeView view, string version, DateTimeOffset startedAt)
