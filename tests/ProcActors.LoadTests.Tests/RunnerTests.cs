@@ -264,6 +264,27 @@ public sealed class RunnerTests
     }
 
     [Fact]
+    public async Task A_step_first_run_by_many_copies_at_once_gets_one_row()
+    {
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scenario = Scenario.Create("race", async context =>
+            {
+                await start.Task;
+                return await Step.Run("shared", context, () => Task.FromResult(Response.Ok()));
+            })
+            .WithoutWarmUp()
+            .WithLoadSimulations(Simulation.IterationsForConstant(8, 64));
+
+        var run = RunAsync(scenario);
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        start.SetResult();
+        var stats = (await run).Stats.Scenarios.Single();
+
+        Assert.Equal(["global information", "shared"], stats.StepStats.Select(s => s.StepName));
+        Assert.Equal(64, stats.Step("shared")!.Ok.Request.Count);
+    }
+
+    [Fact]
     public async Task Progress_lines_are_printed_while_a_scenario_runs()
     {
         var output = new StringWriter();

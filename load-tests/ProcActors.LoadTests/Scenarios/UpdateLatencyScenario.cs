@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Akka.Actor;
+using ProcActors.LoadTests.Runner;
+using ProcActors.Protocol;
+
+namespace ProcActors.LoadTests.Scenarios;
+
+/// <summary>
+/// update-latency: how long from asking for a scan to a node view that contains it, through the real pipeline
+/// (ScannerActor → bounded channel → Akka.Streams → GroupRouterActor → GroupActors → AggregatorActor) over an
+/// in-memory table of N processes in G groups with churn. Each invocation sends ScanNow and completes when the
+/// view of a scan that started after it is published (the publication instant, not when the waiter woke). Open
+/// model by default: R scans are requested per second whatever the latency, and each is timed from its intended
+/// time, so a scan that falls behind shows up in full.
+/// </summary>
+public static class UpdateLatencyScenario
+{
+    public const string Name = "update-latency";
+
+    /// <summary>The target: p99 ≤ 50 ms up to 10k processes, ≤ 250 ms at 50k, linear between and beyond.</summary>
+    public static double TargetP99Ms(int processes) => processes <= 10_000 ? 50 : 50 + (processes - 10_000) * (200.0 / 40_000);
+
+    public static LoadRunner Build(LoadTestOptions options)
+    {
+        var synthetic = Synthetic(options);
+        var target = options.P99TargetMs ?? TargetP99Ms(synthetic.Processes);
+        var scenario = Create(Name, synthetic, options)
+            .WithLoadSimulations(Cli.Load(options, defaultRate: 2, defaultDuration: TimeSpan.FromSeconds(30)))
+            .WithThresholds(LatencyThresholds(target, synthetic.Processes));
+        return LoadRunner.RegisterScenarios(scenario)
+            .WithTestName(Name)
+            .WithNote("table", Describe(synthetic))
+            .WithNote("latency", "ScanNow sent → publication of the first node view of a scan that started after it, from the intended start (open model)");
+    }
+
+    public static SyntheticOptions Synthetic(LoadTestOptions options) => new()
+    {
+        Processes = options.Procs ?? 10_000,
+        Groups = options.Groups,
+        Churn = options.Churn,
+        ThreadedEvery = options.ThreadedEvery,
+    };
+
+    public static string Describe(SyntheticOptions s) =>
+        $"{s.Processes} in-memory processes in {s.Groups} groups, {s.Churn:P1} replaced each scan ({s.PidReuse:P0} of them reusing the freed pid), every {s.ThreadedEvery}th with 4 threads";
+
+    public static Threshold[] LatencyThresholds(double targetMs, int processes) =>
+    [
+        Threshold.Create($"p99 latency <= {Format.Num(targetMs)} ms", s => s.Ok.Request.Count > 0 && s.Ok.Latency.Percent99 <= targetMs, s => $"{Format.Num(s.Ok.Latency.Percent99)} ms"),
+        Threshold.Create("no failed scan", s => s.Fail.Request.Count == 0 && s.Ok.Request.Count > 0, s => $"{s.Fail.Request.Count} failed of {s.AllRequestCount}"),
+        Threshold.Create($"every view tracks all {processes} processes", s => s.Metric(TrackedMetric) is { Count: > 0 } m && m.Min == processes && m.Max == processes,
+            s => s.Metric(TrackedMetric) is { } m ? $"min {m.Min}, max {m.Max}" : "no view"),
+    ];
+
+    public const string TrackedMetric = "processes tracked in the view";
+
+    /// <summary>The scenario shared by update-latency and soak: one invocation is one requested scan.</summary>
+    public static ScenarioProps Create(string name, SyntheticOptions synthetic, LoadTestOptions options, Action<PipelineHost>? started = null)
+    {
+        PipelineHost? host = null;
+        return Scenario.Create(name, async context =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(60));
+                try
+                {
+                    var (view, publishedAt, scanStartedAt) = await host!.ScanAsync(timeout.Token).ConfigureAwait(false);
+                    context.Metrics.Record("scan start → view published (per request)", Stopwatch.GetElapsedTime(scanStartedAt, publishedAt).TotalMilliseconds, "ms");
+                    context.Metrics.Record("request → scan start (queued behind a running scan)", Math.Max(0, Stopwatch.GetElapsedTime(context.IntendedStart, scanStartedAt).TotalMilliseconds), "ms");
+                    context.Metrics.Record(TrackedMetric, view.Counters.ProcessesTracked);
+                    return Response.Ok("view", completedAt: publishedAt);
+                }
+                catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+                {
+                    return Response.Fail("timeout", "no view of a newer scan within 60 s");
+                }
+            })
+            .WithInit(async context =>
+            {
+                var clock = Stopwatch.StartNew();
+                host = await PipelineHost.StartAsync(synthetic, scanInterval: null, cancellationToken: context.CancellationToken).ConfigureAwait(false);
+                await host.WarmAsync(1, context.CancellationToken).ConfigureAwait(false);
+                context.Metrics.Set("first scan (every static fact read), incl. start-up", clock.Elapsed.TotalMilliseconds, "ms");
+                host.Telemetry.Metrics = context.Metrics;
+                started?.Invoke(host);
+            })
+            .WithClean(async context =>
+            {
+                if (host is null) return;
+                try
+                {
+                    var status = await host.Aggregator.Ask<AgentStatusResponse>(GetAgentStatus.Instance, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                    context.Metrics.Set("cycles", status.Cycles);
+                    context.Metrics.Set("skipped intervals", status.SkippedIntervals);
+                    context.Metrics.Set("backwards counters", status.BackwardsCounters);
+                    context.Metrics.Set("groups", status.Groups);
+                }
+                finally
+                {
+                    host.Telemetry.Metrics = null;
+                    await host.DisposeAsync().ConfigureAwait(false);
+                }
+            })
+            .WithWarmUpDuration(options.WarmUp ?? TimeSpan.FromSeconds(5));
+    }
+}
