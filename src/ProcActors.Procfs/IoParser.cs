@@ -16,13 +16,9 @@ public static class IoParser
         io = default;
         bool sawRead = false, sawWrite = false;
         var rest = content;
-        while (!rest.IsEmpty)
+        while (Fields.NextKeyValue(ref rest, out var key, out var value))
         {
-            var line = Fields.NextLine(ref rest);
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0) continue;
-            var key = line[..colon];
-            var value = line[(colon + 1)..].Trim((byte)' ');
+            value = value.Trim((byte)' ');
             if (key.SequenceEqual("read_bytes"u8))
             {
                 if (!Fields.TryUInt64(value, out io.ReadBytes)) return false;

@@ -16,20 +16,16 @@ public static class SmapsRollupParser
         rollup = default;
         var sawPss = false;
         var rest = content;
-        while (!rest.IsEmpty)
+        while (Fields.NextKeyValue(ref rest, out var key, out var value))
         {
-            var line = Fields.NextLine(ref rest);
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0) continue;
-            var key = line[..colon];
             if (key.SequenceEqual("Pss"u8))
             {
-                if (!Fields.TryKilobytes(line[(colon + 1)..], out rollup.ProportionalBytes)) return false;
+                if (!Fields.TryKilobytes(value, out rollup.ProportionalBytes)) return false;
                 sawPss = true;
             }
             else if (key.SequenceEqual("SwapPss"u8))
             {
-                if (!Fields.TryKilobytes(line[(colon + 1)..], out rollup.ProportionalSwapBytes)) return false;
+                if (!Fields.TryKilobytes(value, out rollup.ProportionalSwapBytes)) return false;
             }
         }
         return sawPss;

@@ -20,13 +20,8 @@ public static class StatusParser
         status = default;
         var sawUid = false;
         var rest = content;
-        while (!rest.IsEmpty)
+        while (Fields.NextKeyValue(ref rest, out var key, out var value))
         {
-            var line = Fields.NextLine(ref rest);
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0) continue;
-            var key = line[..colon];
-            var value = line[(colon + 1)..];
             switch (key[0])
             {
                 case (byte)'U' when key.SequenceEqual("Uid"u8):

@@ -43,6 +43,22 @@ internal static class Fields
         return line;
     }
 
+    /// <summary>The next "key: value" line, lines without a key skipped; false at the end.</summary>
+    public static bool NextKeyValue(ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value)
+    {
+        while (!rest.IsEmpty)
+        {
+            var line = NextLine(ref rest);
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0) continue;
+            key = line[..colon];
+            value = line[(colon + 1)..];
+            return true;
+        }
+        key = value = default;
+        return false;
+    }
+
     /// <summary>Parses "  1234 kB" (the value part of a status or smaps line) into bytes.</summary>
     public static bool TryKilobytes(ReadOnlySpan<byte> value, out ulong bytes)
     {
