@@ -31,6 +31,8 @@ public sealed record LoadTestOptions
     public bool Echo { get; init; }
     public bool Progress { get; init; } = true;
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
+    public PersistStore Store { get; init; } = PersistStore.Both;
+    public int Iterations { get; init; } = 20;
 }
 
 public static class Cli
@@ -53,6 +55,9 @@ public static class Cli
           ask-remote      the same over Akka.Remote (DotNetty TCP on 127.0.0.1) from a second actor system in this
                           process (protocol records in System.Text.Json). Target p99 <= 5 ms at 5k req/s.
           soak            update-latency for a long time, sampling RSS, GC heap and tracker sizes; fails on sustained growth.
+          persist         the real pipeline with snapshots to the SQL snapshot store as the host configures it (SQLite
+                          file in WAL mode, and/or an own throw-away PostgreSQL server): steps save (SaveSnapshotNow →
+                          SnapshotSaved) and recover (LoadSnapshot → all N processes back). Target p99 <= 2 s each at 10k.
 
         options (defaults per scenario in brackets):
           --procs N              processes in the in-memory table [10000]
@@ -60,7 +65,7 @@ public static class Cli
           --duration D           run phase, e.g. 30s, 2m [30s; soak 2m]
           --rate R               open model: invocations per second [update-latency 2, soak 2, ask-local 10000, ask-remote 5000]
           --copies C             closed model instead: C copies in a loop (KeepConstant)
-          --warmup D             warm-up, results dropped [5s; scan 2s]
+          --warmup D             warm-up, results dropped [5s; scan, persist 2s]
           --report-dir DIR       where reports go [load-tests/reports/<scenario>]
           --churn F              share of processes replaced each scan [0.01]
           --threaded-every K     every K-th process has 4 threads, 0 for none [10]
@@ -69,20 +74,22 @@ public static class Cli
           --scans S              scan: measured scans (and process-exporter scrapes) [30]
           --no-baseline          scan: do not run process-exporter
           --process-exporter P   scan: its binary [/usr/bin/prometheus-process-exporter]
-          --p99-target-ms X      the latency threshold [per scenario, see above]
+          --p99-target-ms X      the latency threshold [per scenario, see above; persist: save and recover each]
           --min-cpu-ratio X      scan: process-exporter CPU / ours at least [4]
           --max-growth-pct X     soak: allowed growth of the live heap, last third against first third [10]
           --sample-interval D    soak: sampling period [5s]
           --scan-interval D      ask-*: the agent's own scan interval meanwhile [5s]
           --top N                ask-*: GetTop's n [10]
           --echo                 ask-*: calibration: an echo actor answers with cached replies instead of the aggregator
+          --store S              persist: sqlite, postgres or both [both]
+          --iterations N         persist: measured save + recover pairs per store [20]
           --tick D               progress and timeline resolution [1s]
           --no-progress          no progress line
 
         exit code: 0 when every threshold passed, 1 when one failed or a scenario broke, 2 for bad usage.
         """;
 
-    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "soak"];
+    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "soak", "persist"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -117,6 +124,7 @@ public static class Cli
         "ask-local" => AskScenarios.Build(options, remote: false),
         "ask-remote" => AskScenarios.Build(options, remote: true),
         "soak" => SoakScenario.Build(options),
+        "persist" => PersistScenario.Build(options),
         _ => throw new ArgumentException($"unknown scenario {options.Scenario}"),
     };
 
@@ -175,6 +183,8 @@ public static class Cli
                 "--scan-interval" => o with { ScanInterval = Span(args, ref i) },
                 "--top" => o with { Top = Int(args, ref i, 1) },
                 "--tick" => o with { Tick = Span(args, ref i) },
+                "--store" => o with { Store = PersistScenario.ParseStore(Value(args, ref i)) },
+                "--iterations" => o with { Iterations = Int(args, ref i, 1) },
                 "--no-progress" => o with { Progress = false },
                 "--echo" => o with { Echo = true },
                 _ => throw new ArgumentException($"unknown option: {name}"),

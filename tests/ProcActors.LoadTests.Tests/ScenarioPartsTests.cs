@@ -101,7 +101,7 @@ public sealed class ScenarioPartsTests
     public async Task Bad_usage_exits_with_2()
     {
         var error = new StringWriter();
-        Assert.Equal(2, await Cli.RunAsync(["persist"], TextWriter.Null, error, TestContext.Current.CancellationToken));
+        Assert.Equal(2, await Cli.RunAsync(["restore"], TextWriter.Null, error, TestContext.Current.CancellationToken));
         Assert.Contains("unknown scenario", error.ToString(), StringComparison.Ordinal);
     }
 

@@ -28,7 +28,7 @@ public sealed class SmokeTests : IDisposable
         }
         var lines = await File.ReadAllLinesAsync(Path.Combine(_reports, "report.csv"), TestContext.Current.CancellationToken);
         var header = lines[0].Split(',');
-        var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
+        var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.Item1, p => p.Item2)).ToList();
         Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
         var report = await File.ReadAllTextAsync(Path.Combine(_reports, "report.txt"), TestContext.Current.CancellationToken);
         return (exit, output + "\n" + report, rows);
@@ -118,5 +118,44 @@ public sealed class SmokeTests : IDisposable
         Assert.Contains($"| {SoakScenario.Tracked} ", output, StringComparison.Ordinal);
         Assert.Contains($"{SoakScenario.LiveHeap}: growth", output, StringComparison.Ordinal);
         Assert.Contains("<polyline", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Persist_saves_and_recovers_through_the_sqlite_snapshot_store()
+    {
+        var (exit, output, rows) = await RunAsync("persist", "--store", "sqlite", "--procs", "300", "--groups", "10", "--iterations", "5",
+            "--warmup", "200ms");
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(["global information", PersistScenario.SaveStep, PersistScenario.RecoverStep], rows.Select(r => r["step_name"]));
+        Assert.All(rows, r => Assert.Equal("persist-sqlite", r["scenario"]));
+        AssertSane(rows[1], minRequests: 5, maxP99Ms: 2000);
+        AssertSane(rows[2], minRequests: 5, maxP99Ms: 2000);
+        Assert.True(D(rows[1], "data_transfer_mean_kb") > 10, "the snapshot's size is the step's data transfer");
+        Assert.Contains("every recovered snapshot holds all 300 processes | min 300, max 300 | passed", output, StringComparison.Ordinal);
+        Assert.Contains($"| {PersistScenario.SnapshotBytes} ", output, StringComparison.Ordinal);
+        // The temp database (and its WAL) is deleted at the end.
+        var line = output.Split('\n').Single(l => l.StartsWith("persist-sqlite: /", StringComparison.Ordinal));
+        var file = line["persist-sqlite: ".Length..line.IndexOf(" (journal_mode=", StringComparison.Ordinal)];
+        Assert.Contains("journal_mode=wal", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(file), file);
+        Assert.False(File.Exists(file + "-wal"), file);
+    }
+
+    [Fact]
+    public async Task Persist_starts_and_stops_its_own_postgres_server()
+    {
+        Assert.SkipUnless(Directory.Exists("/usr/lib/postgresql"), "PostgreSQL server binaries not installed");
+        var (exit, output, rows) = await RunAsync("persist", "--store", "postgres", "--procs", "300", "--groups", "10", "--iterations", "3",
+            "--warmup", "200ms");
+
+        Assert.True(exit == 0, output);
+        Assert.All(rows, r => Assert.Equal("persist-postgres", r["scenario"]));
+        AssertSane(rows[1], minRequests: 3, maxP99Ms: 2000);
+        AssertSane(rows[2], minRequests: 3, maxP99Ms: 2000);
+        // Only the server it started, stopped and its data folder deleted at the end.
+        var line = output.Split('\n').Single(l => l.StartsWith("persist-postgres: own PostgreSQL server on ", StringComparison.Ordinal));
+        var directory = line[(line.IndexOf(" in ", StringComparison.Ordinal) + 4)..].Trim();
+        Assert.False(Directory.Exists(directory), directory);
     }
 }

@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
+using ProcActors.Actors.Persistence;
 using ProcActors.Actors.View;
 using ProcActors.LoadTests.Runner;
 
@@ -20,6 +21,7 @@ namespace ProcActors.LoadTests.Scenarios;
 public sealed class PipelineHost : IAsyncDisposable
 {
     public const string SystemName = "procactors";
+    public const string NodeName = "load-test";
 
     private readonly IHost _host;
     private readonly ConcurrentDictionary<long, long> _published = new();
@@ -54,24 +56,30 @@ public sealed class PipelineHost : IAsyncDisposable
 
     /// <param name="scanInterval">Null: scans only on <see cref="ScanNow"/> (the load test drives them).</param>
     /// <param name="extraHocon">More Akka config, e.g. remoting for ask-remote.</param>
-    public static async Task<PipelineHost> StartAsync(SyntheticOptions options, TimeSpan? scanInterval, string? extraHocon = null, CancellationToken cancellationToken = default)
+    /// <param name="snapshots">The aggregator's snapshots (persist); null keeps the state in memory only.</param>
+    /// <param name="configure">More Akka.Hosting set-up before the pipeline's, e.g. the snapshot store (persist).</param>
+    public static async Task<PipelineHost> StartAsync(
+        SyntheticOptions options, TimeSpan? scanInterval, string? extraHocon = null, CancellationToken cancellationToken = default,
+        SnapshotSettings? snapshots = null, Action<AkkaConfigurationBuilder>? configure = null)
     {
         var source = new SyntheticProcSource(options);
-        var store = new NodeViewStore(NodeView.Empty("load-test", 100));
+        var store = new NodeViewStore(NodeView.Empty(NodeName, 100));
         var telemetry = new RecordingTelemetry();
         var settings = new AgentSettings
         {
-            NodeName = "load-test",
+            NodeName = NodeName,
             Namer = SyntheticProcSource.Namer,
             ScanInterval = scanInterval,
             SourceFactory = () => source,
             TicksPerSecond = 100,
+            Snapshots = snapshots,
         };
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddAkka(SystemName, (akka, _) =>
         {
             akka.ConfigureLoggers(loggers => loggers.LogLevel = Akka.Event.LogLevel.WarningLevel);
             if (extraHocon is not null) akka.AddHocon(ConfigurationFactory.ParseString(extraHocon), HoconAddMode.Prepend);
+            configure?.Invoke(akka);
             akka.ConfigureProcActors(settings, store, telemetry);
         });
         var host = builder.Build();
