@@ -50,9 +50,6 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
 
     public ProcRegistry Registry { get; } = new();
 
-    /// <summary>The uptime of the last scan, in clock ticks: what decides whether a new process counts from its start.</summary>
-    public ulong? PreviousUptimeTicks => _previousUptime;
-
     /// <summary>
     /// Continues after a restart on the same boot: a process that started after the last scan before the restart
     /// counts everything it did, like one born between two scans.
