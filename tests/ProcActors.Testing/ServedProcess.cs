@@ -12,7 +12,8 @@ namespace ProcActors.Testing;
 /// </summary>
 public class ServedProcess : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Long enough for a full scan of a large tree by a program that scans on every scrape.
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private bool _disposed;
