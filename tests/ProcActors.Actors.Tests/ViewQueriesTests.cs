@@ -28,6 +28,7 @@ public sealed class ViewQueriesTests
         Assert.Same(queries.Groups(), queries.Groups());
         Assert.Same(queries.Group("a"), queries.Group("a"));
         Assert.Same(queries.Status(), queries.Status());
+        Assert.Same(queries.Top(2, TopBy.Cpu), queries.Top(2, TopBy.Cpu));
         Assert.Null(queries.Group("missing").Group);
     }
 

@@ -9,7 +9,9 @@ namespace ProcActors.Actors.View;
 public sealed class ViewQueries(NodeView view, string version, DateTimeOffset startedAt)
 {
     private readonly (string Group, MemberView Member)[]?[] _ranked = new (string, MemberView)[]?[Enum.GetValues<TopBy>().Length];
+    private const int MaxTopAnswers = 64;
     private readonly Dictionary<string, GroupResponse> _groupAnswers = new(StringComparer.Ordinal);
+    private readonly Dictionary<(TopBy, int), TopResponse> _topAnswers = [];
     private GroupsResponse? _groups;
     private AgentStatusResponse? _status;
 
@@ -29,7 +31,12 @@ public sealed class ViewQueries(NodeView view, string version, DateTimeOffset st
     public TopResponse Top(int n, TopBy by)
     {
         var ranked = _ranked[(int)by] ??= NodeViewQueries.Rank(view, by);
-        return NodeViewQueries.Top(view, ranked.AsSpan(0, Math.Clamp(n, 0, ranked.Length)), by);
+        var count = Math.Clamp(n, 0, ranked.Length);
+        if (_topAnswers.TryGetValue((by, count), out var answer)) return answer;
+        answer = NodeViewQueries.Top(view, ranked.AsSpan(0, count), by);
+        // Clients ask for a handful of sizes; a client cycling through sizes cannot grow this beyond the bound.
+        if (_topAnswers.Count < MaxTopAnswers) _topAnswers[(by, count)] = answer;
+        return answer;
     }
 
     public AgentStatusResponse Status() => _status ??= NodeViewQueries.Status(view, version, startedAt);
