@@ -34,6 +34,14 @@ public sealed class ProcRegistry
         return false;
     }
 
+    /// <summary>Marks the tracked process with this pid seen in this cycle (its stat could not be read): its identity and group.</summary>
+    public (ProcId Id, string Group)? TouchByPid(int pid)
+    {
+        if (!_pids.TryGetValue(pid, out var id) || _entries[id] is not { Group: { } group } entry) return null;
+        entry.LastSeen = _cycle;
+        return (id, group);
+    }
+
     /// <summary>The group of the live process with this pid: null when unknown or ignored.</summary>
     public bool TryGetByPid(int pid, out ProcId id, out string? group)
     {

@@ -68,16 +68,26 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
         while (source.MoveNext())
         {
             listed++;
-            if (!Counted(source.CurrentStatus, ref vanished, ref permission, ref failed)) continue;
+            if (!Counted(source.CurrentStatus, ref vanished, ref permission, ref failed))
+            {
+                // A stat that failed to read or parse does not mean the process is gone: keep a tracked one as it was.
+                if (source.CurrentStatus == ReadStatus.Failed) KeepUnread(sink, Registry.TouchByPid(source.Current.Pid));
+                continue;
+            }
             var id = source.Current;
             var known = Registry.TryTouch(id, out var group);
+            var trackedAs = known ? group : null;
             // A process to name again is read as if new: a changed name makes it a member of another group.
             if (known && ShouldRecheck(id, start.UptimeTicks)) known = false;
             else if (known && group is null) continue;
 
             var status = source.ReadMetrics(ref _metrics);
             if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
-            if (!Counted(status, ref vanished, ref permission, ref failed)) continue;
+            if (!Counted(status, ref vanished, ref permission, ref failed))
+            {
+                if (status == ReadStatus.Failed) KeepUnread(sink, trackedAs is null ? null : (id, trackedAs));
+                continue;
+            }
             if (status == ReadStatus.Partial) partial++;
 
             if (known)
@@ -90,9 +100,13 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
 
             status = source.ReadStatic(out var facts);
             if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
-            if (!Counted(status, ref vanished, ref permission, ref failed)) continue;
+            if (!Counted(status, ref vanished, ref permission, ref failed))
+            {
+                if (status == ReadStatus.Failed) KeepUnread(sink, trackedAs is null ? null : (id, trackedAs));
+                continue;
+            }
             _pendingByPid[id.Pid] = _pending.Count;
-            _pending.Add(new Pending(facts!, Detach(_metrics)));
+            _pending.Add(new Pending(facts!, Detach(_metrics)) { TrackedAs = trackedAs });
         }
 
         var fresh = NameAndObserveNew(sink, start.UptimeTicks);
@@ -111,6 +125,12 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
             UptimeTicks = start.UptimeTicks,
             BootTimeSeconds = source.BootTimeSeconds,
         };
+    }
+
+    /// <summary>A tracked process that is alive but unreadable this time: its tracker keeps it as it was.</summary>
+    private static void KeepUnread(IProcSink sink, (ProcId Id, string Group)? tracked)
+    {
+        if (tracked is { } t) sink.Observe(new ProcSample { Id = t.Id, Group = t.Group, Kind = SampleKind.Unread });
     }
 
     private bool ShouldRecheck(ProcId id, ulong? uptimeNow)
@@ -145,13 +165,17 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
         foreach (var pending in _pending)
         {
             Registry.Add(pending.Static.Id, pending.Group);
+            var renamed = pending.TrackedAs is { } old && !string.Equals(old, pending.Group, StringComparison.Ordinal);
+            // Renamed by a recheck: its old group counts up to this reading and lets it go; its new group (if any)
+            // starts from the same reading, so the interval is counted once.
+            if (renamed) sink.Observe(new ProcSample { Id = pending.Static.Id, Group = pending.TrackedAs!, Kind = SampleKind.Leaving, Metrics = pending.Metrics });
             if (pending.Group is null) continue;
             var sample = new ProcSample
             {
                 Id = pending.Static.Id,
                 Group = pending.Group,
                 Static = pending.Static,
-                CountFromStart = _previousUptime is { } previous && pending.Static.Id.StartTicks > previous,
+                CountFromStart = pending.TrackedAs is null && _previousUptime is { } previous && pending.Static.Id.StartTicks > previous,
                 Metrics = pending.Metrics,
             };
             sink.Observe(sample);
@@ -190,6 +214,8 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
         public ProcStatic Static { get; } = facts;
         public ProcMetrics Metrics = metrics;
         public string? Group;
+        /// <summary>The group a rechecked process was tracked in until now; null for a process never tracked.</summary>
+        public string? TrackedAs;
         public bool Resolved;
     }
 }

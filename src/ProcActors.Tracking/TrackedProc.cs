@@ -7,6 +7,11 @@ public sealed class TrackedProc
 {
     private Dictionary<int, TrackedThread>? _threads;
     private int _threadCycle;
+    /// <summary>
+    /// Parts whose baseline is not known yet: unreadable at the first look at a process whose history is not ours
+    /// to count. Their first good read becomes the baseline instead of a delta from zero.
+    /// </summary>
+    private MissingParts _unknownBaselines;
 
     internal TrackedProc(ProcId id, GroupAccumulator group, ProcStatic? facts, in ProcMetrics metrics, bool countFromStart, long cycle)
     {
@@ -16,6 +21,7 @@ public sealed class TrackedProc
         Latest = metrics;
         Latest.Threads = null;
         LastSeen = cycle;
+        if (!countFromStart) _unknownBaselines = metrics.Missing & (MissingParts.Io | MissingParts.Threads);
         if (countFromStart)
         {
             Accumulated = metrics.Counts;
@@ -49,6 +55,9 @@ public sealed class TrackedProc
     /// <summary>The threads last read; null when the process was never read with threads. Concrete, so iterating boxes nothing.</summary>
     internal Dictionary<int, TrackedThread>.ValueCollection? Threads => _threads?.Values;
 
+    /// <summary>Alive but not readable this time: kept as it was, so its next reading continues from the last.</summary>
+    internal void KeepUnread(long cycle) => LastSeen = cycle;
+
     internal void Update(in ProcMetrics metrics, long cycle, ref int backwards)
     {
         var previous = Latest.Counts;
@@ -58,6 +67,25 @@ public sealed class TrackedProc
         {
             now.ReadBytes = previous.ReadBytes;
             now.WriteBytes = previous.WriteBytes;
+        }
+        else if ((_unknownBaselines & MissingParts.Io) != 0)
+        {
+            previous.ReadBytes = now.ReadBytes;
+            previous.WriteBytes = now.WriteBytes;
+            _unknownBaselines &= ~MissingParts.Io;
+        }
+        // Without task/ the reader has only the main thread's switches, not the sum over threads: a delta taken
+        // from them would drop now and count every other thread's history at the next full read.
+        if ((metrics.Missing & MissingParts.Threads) != 0)
+        {
+            now.VoluntaryCtxSwitches = previous.VoluntaryCtxSwitches;
+            now.NonvoluntaryCtxSwitches = previous.NonvoluntaryCtxSwitches;
+        }
+        else if ((_unknownBaselines & MissingParts.Threads) != 0)
+        {
+            previous.VoluntaryCtxSwitches = now.VoluntaryCtxSwitches;
+            previous.NonvoluntaryCtxSwitches = now.NonvoluntaryCtxSwitches;
+            _unknownBaselines &= ~MissingParts.Threads;
         }
         var delta = CountsMath.Delta(now, previous, ref backwards);
         CountsMath.Add(ref Accumulated, delta);
@@ -97,10 +125,16 @@ public sealed class TrackedProc
         for (var i = 0; i < metrics.ThreadCount; i++)
         {
             ref readonly var sample = ref metrics.Threads[i];
-            if (_threads.TryGetValue(sample.Tid, out var thread) && thread.Name == sample.Name)
+            if (_threads.TryGetValue(sample.Tid, out var thread))
             {
+                // The interval counts under the name the thread had when it began; a rename starts no new history.
                 var delta = CountsMath.Delta(sample.Counts, thread.Last, ref backwards);
-                Group.AddThreadCounts(sample.Name, delta);
+                Group.AddThreadCounts(thread.Name, delta);
+                if (thread.Name != sample.Name)
+                {
+                    thread.Name = sample.Name;
+                    Group.AddThreadCounts(sample.Name, default);
+                }
             }
             else
             {
@@ -123,7 +157,7 @@ public sealed class TrackedProc
 /// <summary>A thread of a tracked process: its last raw counts, to take the next delta from.</summary>
 internal sealed class TrackedThread(string name)
 {
-    public string Name { get; } = name;
+    public string Name { get; set; } = name;
     public ProcCounts Last;
     public string? Wchan;
     public int LastSeen;

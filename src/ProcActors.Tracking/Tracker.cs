@@ -48,15 +48,25 @@ public sealed class Tracker : IProcSink
         var backwards = 0;
         if (_procs.TryGetValue(sample.Id, out var proc))
         {
-            // Renamed on a recheck: what it does from now on counts in its new group; its past stays in the old one.
-            if (!string.Equals(proc.GroupName, sample.Group, StringComparison.Ordinal)) proc.Group = Group(sample.Group);
+            if (sample.Kind == SampleKind.Unread)
+            {
+                proc.KeepUnread(_cycle);
+                return;
+            }
             proc.Update(sample.Metrics, _cycle, ref backwards);
+            if (sample.Kind == SampleKind.Leaving) _procs.Remove(sample.Id);
+        }
+        else if (sample.Kind != SampleKind.Read)
+        {
+            // Not tracked here (exited from our view, or restored and not read yet): nothing to keep or count.
+            return;
         }
         else if (_baselines.Remove(sample.Id, out var baseline))
         {
             var previous = sample.Metrics;
             previous.Counts = baseline;
             previous.Threads = null;
+            previous.Missing = MissingParts.None;
             proc = new TrackedProc(sample.Id, Group(sample.Group), sample.Static, previous, countFromStart: false, _cycle);
             proc.Update(sample.Metrics, _cycle, ref backwards);
             _procs.Add(sample.Id, proc);
