@@ -17,6 +17,7 @@ public sealed class GroupActor : ReceiveActor
     private readonly IActorRef _aggregator;
     private readonly Tracker _tracker;
     private long _cycle = -1;
+    private long _reportedBackwards;
 
     public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore)
     {
@@ -40,7 +41,9 @@ public sealed class GroupActor : ReceiveActor
             var stats = _tracker.EndCycle();
             var members = _tracker.Procs.Select(Member).ToArray();
             var groupStats = stats.Count > 0 ? stats[0] : null;
-            _aggregator.Tell(new GroupReport(msg.Cycle, _group, groupStats, members, _tracker.BackwardsCounters));
+            var backwards = _tracker.BackwardsCounters - _reportedBackwards;
+            _reportedBackwards = _tracker.BackwardsCounters;
+            _aggregator.Tell(new GroupReport(msg.Cycle, _group, groupStats, members, backwards));
             if (groupStats is null) Context.Parent.Tell(new GroupEmptied(_group, msg.Cycle));
         });
     }

@@ -106,7 +106,9 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     {
         _scanning = true;
         var cycle = ++_cycle;
+        // Counts travel as deltas: the view adds them to what it restored, so a restart never sets them back.
         var skipped = _skipped;
+        _skipped = 0;
         // A dedicated thread: the scan blocks on the channel when consumers fall behind, and must not hold a pool thread.
         Task.Factory.StartNew(() => Scan(cycle, skipped), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             .PipeTo(Self, success: () => new ScanFinished(cycle, null), failure: ex => new ScanFinished(cycle, ex));

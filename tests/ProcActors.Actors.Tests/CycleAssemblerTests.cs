@@ -79,4 +79,21 @@ public sealed class CycleAssemblerTests
         var view = assembler.Close(Closed(2, 1, atSeconds: 5))!;
         Assert.Empty(view.Groups);
     }
+
+    [Fact]
+    public void Skipped_intervals_and_backwards_counters_continue_from_a_restored_view_and_never_go_down()
+    {
+        // After a restart the scanner and the group actors start their own counts from zero: the view adds them.
+        var restored = NodeView.Empty("n", 100) with { Counters = new AgentCounters { SkippedIntervals = 40, BackwardsCounters = 7 } };
+        var assembler = new CycleAssembler(restored);
+        assembler.Add(new GroupReport(1, "a", new GroupStats { Name = "a", Procs = 1 }, [], BackwardsCounters: 2));
+        var first = assembler.Close(new CycleClosed(new CycleEnd(1, 0, T0, TimeSpan.Zero, new ScanResult(), SkippedIntervals: 1), 1))!;
+        Assert.Equal(41, first.Counters.SkippedIntervals);
+        Assert.Equal(9, first.Counters.BackwardsCounters);
+
+        // A group actor that was stopped (its group emptied) takes nothing with it: what it counted stays.
+        var second = assembler.Close(new CycleClosed(new CycleEnd(2, 0, T0.AddSeconds(5), TimeSpan.Zero, new ScanResult(), SkippedIntervals: 0), 0))!;
+        Assert.Equal(41, second.Counters.SkippedIntervals);
+        Assert.Equal(9, second.Counters.BackwardsCounters);
+    }
 }

@@ -19,5 +19,5 @@ public sealed class ScanBatch(long cycle, ProcSample[] samples, int count, Cycle
 
 /// <summary>How a scan cycle went, from the scanner's side.</summary>
 /// <param name="ScanStartTimestamp">Stopwatch timestamp of the scan start: update latency is measured from it.</param>
-/// <param name="SkippedIntervals">Scan ticks skipped so far because a scan was still running.</param>
+/// <param name="SkippedIntervals">Scan ticks skipped since the previous scan started, because a scan was still running.</param>
 public sealed record CycleEnd(long Cycle, long ScanStartTimestamp, DateTimeOffset ScanStartedAt, TimeSpan ScanDuration, ScanResult Result, long SkippedIntervals);

@@ -59,7 +59,7 @@ public sealed class CycleAssembler(NodeView initial)
             ReadErrors = Current.Counters.ReadErrors + result.ReadErrors,
             PermissionErrors = Current.Counters.PermissionErrors + result.PermissionErrors,
             PartialErrors = Current.Counters.PartialErrors + result.PartialErrors,
-            SkippedIntervals = closed.End.SkippedIntervals,
+            SkippedIntervals = Current.Counters.SkippedIntervals + closed.End.SkippedIntervals,
             LastScanDuration = closed.End.ScanDuration,
             ProcessesListed = result.Listed,
         };
@@ -74,7 +74,7 @@ public sealed class CycleAssembler(NodeView initial)
         var interval = _previousScanStart is { } previous ? (closed.End.ScanStartedAt - previous).TotalSeconds : 0;
         _previousScanStart = closed.End.ScanStartedAt;
         var groups = new Dictionary<string, GroupView>(pending.Reports.Count, StringComparer.Ordinal);
-        long backwards = 0;
+        var backwards = Current.Counters.BackwardsCounters;
         var tracked = 0;
         foreach (var report in pending.Reports)
         {

@@ -15,7 +15,10 @@ public readonly record struct MemberView(
     ulong IoBytesDelta,
     ProcCounts Raw);
 
-/// <summary>What a group actor reports at the end of a cycle; Stats is null once an empty group was removed.</summary>
+/// <summary>
+/// What a group actor reports at the end of a cycle; Stats is null once an empty group was removed. BackwardsCounters
+/// are those seen in this cycle: the view keeps the running total, so nothing goes when a group actor stops.
+/// </summary>
 public sealed record GroupReport(long Cycle, string Group, GroupStats? Stats, MemberView[] Members, long BackwardsCounters);
 
 /// <summary>A group in the node view: its totals and the rates of the last cycle.</summary>
