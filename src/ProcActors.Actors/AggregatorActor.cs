@@ -10,10 +10,12 @@ namespace ProcActors.Actors;
 
 /// <summary>
 /// Merges the group reports of each cycle into the node view, publishes it for /metrics, answers the Ask protocol
-/// from it, and keeps it in the snapshot store so that counters survive restarts. The store may be slow or down:
-/// the view is served from memory regardless, failures are counted and logged, and saving resumes when it is back.
+/// from it, and keeps it in the snapshot store so that counters survive restarts. The store may be slow, locked or
+/// down, at start or later: the view is served from memory regardless. A snapshot that cannot be loaded in time is
+/// loaded later and merged with what was counted meanwhile; until then nothing is saved or deleted, so what was
+/// saved is never hidden or lost. An unreadable snapshot is set aside and the one before it is loaded.
 /// </summary>
-public sealed class AggregatorActor : ReceiveActor, IWithStash
+public sealed class AggregatorActor : ReceiveActor, IWithTimers
 {
     private readonly NodeViewStore _store;
     private readonly IAgentTelemetry _telemetry;
@@ -21,15 +23,23 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _saveWaiters = [];
+    private readonly List<IActorRef> _restoreWaiters = [];
+    private readonly SnapshotSchedule _schedule;
     private CycleAssembler _assembler;
     private AgentSnapshot? _restored;
     private IActorRef _snapshots = ActorRefs.Nobody;
-    private readonly SnapshotSchedule? _schedule;
     private long _saved;
     private long _failed;
     private bool _saveRequested;
     private TimeSpan _lastLatency;
     private ViewQueries? _queries;
+    /// <summary>The first scan has been let go: a snapshot loaded from now on is merged late.</summary>
+    private bool _counting;
+    private bool _restorePointGiven;
+    private int _failedLoads;
+    private long? _loadBelow;
+    private long _lateSequence;
+    private long _lateMergedFromCycle = long.MaxValue;
 
     public AggregatorActor(NodeViewStore store, IAgentTelemetry telemetry, SnapshotSettings? persistence)
     {
@@ -37,12 +47,29 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
         _telemetry = telemetry;
         _persistence = persistence;
         _assembler = new CycleAssembler(store.Current);
-        _schedule = persistence is null ? null : new SnapshotSchedule(persistence.SnapshotEveryCycles);
-        if (persistence is null) Running();
-        else Loading();
+        _schedule = new SnapshotSchedule(persistence?.SnapshotEveryCycles ?? int.MaxValue);
+        if (persistence is null)
+        {
+            _schedule.NothingSaved();
+            _counting = true;
+        }
+
+        Receive<GroupReport>(report => Publish(_assembler.Add(report)));
+        Receive<CycleClosed>(closed => Publish(_assembler.Close(closed)));
+        Receive<GetGroups>(_ => Sender.Tell(Queries().Groups()));
+        Receive<GetGroup>(query => Sender.Tell(Queries().Group(query.Name)));
+        Receive<GetTop>(query => Sender.Tell(Queries().Top(query.N, query.By)));
+        Receive<GetAgentStatus>(_ => Sender.Tell(Queries().Status()));
+        Receive<GetRestorePoint>(_ =>
+        {
+            if (_counting) GiveRestorePoint(Sender);
+            else _restoreWaiters.Add(Sender);
+        });
+        ReceiveLoading();
+        ReceiveSaving();
     }
 
-    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(NodeViewStore store, IAgentTelemetry telemetry, SnapshotSettings? persistence) =>
         Akka.Actor.Props.Create(() => new AggregatorActor(store, telemetry, persistence));
@@ -51,70 +78,33 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
     {
         if (_persistence is null) return;
         _snapshots = Akka.Persistence.Persistence.Instance.Apply(Context.System).SnapshotStoreFor(null);
-        _snapshots.Tell(new LoadSnapshot(_persistence.PersistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue));
-        Context.SetReceiveTimeout(_persistence.LoadTimeout);
+        Timers.StartSingleTimer("load-timeout", LoadTimedOut.Instance, _persistence.LoadTimeout);
+        Load();
     }
 
-    private void Loading()
+    private void ReceiveLoading()
     {
-        Receive<LoadSnapshotResult>(result =>
+        Receive<StorePrepared>(_ => _snapshots.Tell(new LoadSnapshot(
+            _persistence!.PersistenceId,
+            _loadBelow is { } below ? new SnapshotSelectionCriteria(below) : SnapshotSelectionCriteria.Latest,
+            long.MaxValue)));
+        Receive<LoadSnapshotResult>(Loaded);
+        Receive<LoadSnapshotFailed>(failed => LoadFailed(failed.Cause));
+        Receive<StoreNotReady>(failed => LoadFailed(failed.Cause));
+        Receive<RetryLoad>(_ => Load());
+        Receive<LoadTimedOut>(_ =>
         {
-            switch (result.Snapshot?.Snapshot)
-            {
-                case null:
-                    _log.Info("No saved snapshot for {0}: starting with fresh counters", _persistence!.PersistenceId);
-                    break;
-                case AgentSnapshot { Version: AgentSnapshot.CurrentVersion } snapshot:
-                    _restored = snapshot;
-                    _schedule!.Restored(result.Snapshot.Metadata.SequenceNr);
-                    _log.Info("Restored {0} groups and {1} process baselines saved at {2:u}", snapshot.Groups.Count, snapshot.Processes.Count, snapshot.SavedAt);
-                    break;
-                case AgentSnapshot snapshot:
-                    _log.Error("The saved snapshot has version {0}, this agent reads version {1}: starting with fresh counters", snapshot.Version, AgentSnapshot.CurrentVersion);
-                    break;
-                default:
-                    _log.Error("The saved snapshot holds a {0}, not agent state: starting with fresh counters", result.Snapshot.Snapshot.GetType().Name);
-                    break;
-            }
-            StartRunning();
+            if (_counting) return;
+            _log.Warning(
+                "The saved snapshot of {0} could not be loaded within {1}: counting from zero meanwhile; it is merged when it loads, and nothing is saved or deleted until then",
+                _persistence!.PersistenceId, _persistence.LoadTimeout);
+            StartCounting();
         });
-        Receive<LoadSnapshotFailed>(failed =>
-        {
-            _log.Error(failed.Cause, "The saved snapshot cannot be read ({0}): starting with fresh counters; the next save replaces it", failed.Cause.Message);
-            StartRunning();
-        });
-        Receive<ReceiveTimeout>(_ =>
-        {
-            _log.Error("The snapshot store did not answer within {0}: starting with fresh counters; saving is retried every cycle", _persistence!.LoadTimeout);
-            StartRunning();
-        });
-        ReceiveAny(_ => Stash.Stash());
+        Receive<RestoreMerged>(merged => _lateMergedFromCycle = merged.FromCycle);
     }
 
-    private void StartRunning()
+    private void ReceiveSaving()
     {
-        Context.SetReceiveTimeout(null);
-        if (_restored is not null)
-        {
-            var view = _restored.ToView(_store.Current);
-            _saved = view.Counters.SnapshotsSaved;
-            _failed = view.Counters.SnapshotFailures;
-            _assembler = new CycleAssembler(view);
-            _store.Publish(view);
-        }
-        Become(Running);
-        Stash.UnstashAll();
-    }
-
-    private void Running()
-    {
-        Receive<GroupReport>(report => Publish(_assembler.Add(report)));
-        Receive<CycleClosed>(closed => Publish(_assembler.Close(closed)));
-        Receive<GetGroups>(_ => Sender.Tell(Queries().Groups()));
-        Receive<GetGroup>(query => Sender.Tell(Queries().Group(query.Name)));
-        Receive<GetTop>(query => Sender.Tell(Queries().Top(query.N, query.By)));
-        Receive<GetAgentStatus>(_ => Sender.Tell(Queries().Status()));
-        Receive<GetRestorePoint>(_ => Sender.Tell(new RestorePoint(_restored)));
         Receive<SaveSnapshotNow>(_ =>
         {
             if (_persistence is null)
@@ -122,26 +112,158 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
                 Sender.Tell(new SnapshotSaved(false, "persistence is off"));
                 return;
             }
+            if (!_schedule.Resolved)
+            {
+                Sender.Tell(new SnapshotSaved(false, "the saved snapshot is not loaded yet: saving now would hide it"));
+                return;
+            }
             _saveWaiters.Add(Sender);
-            if (_schedule!.Saving) _saveRequested = true;
+            if (_schedule.Saving) _saveRequested = true;
             else Save();
         });
         Receive<SaveSnapshotSuccess>(success =>
         {
             _saved++;
-            var deleteUpTo = _schedule!.Succeeded(success.Metadata.SequenceNr);
-            _snapshots.Tell(new DeleteSnapshots(_persistence!.PersistenceId, new SnapshotSelectionCriteria(deleteUpTo)));
+            switch (_schedule.Succeeded(success.Metadata.SequenceNr))
+            {
+                case { AndOlder: true } superseded:
+                    _snapshots.Tell(new DeleteSnapshots(_persistence!.PersistenceId, new SnapshotSelectionCriteria(superseded.Sequence)));
+                    break;
+                case { } old:
+                    // By sequence number alone: the store deletes exactly that row (a criteria delete has no lower bound).
+                    _snapshots.Tell(new DeleteSnapshot(new SnapshotMetadata(_persistence!.PersistenceId, old.Sequence, DateTime.MinValue)));
+                    break;
+            }
             SaveCompleted(ok: true, error: null);
         });
         Receive<SaveSnapshotFailure>(failure =>
         {
             _failed++;
-            _schedule!.Failed();
+            _schedule.Failed();
             _log.Warning("Saving the snapshot failed ({0}); counters are kept in memory and saving is retried next cycle", failure.Cause.Message);
             SaveCompleted(ok: false, error: failure.Cause.Message);
         });
         Receive<DeleteSnapshotsSuccess>(_ => { });
+        Receive<DeleteSnapshotSuccess>(_ => { });
         Receive<DeleteSnapshotsFailure>(failure => _log.Warning("Deleting old snapshots failed: {0}", failure.Cause.Message));
+        Receive<DeleteSnapshotFailure>(failure => _log.Warning("Deleting an old snapshot failed: {0}", failure.Cause.Message));
+    }
+
+    /// <summary>Readies the store off the actor's thread (opening a locked SQLite file waits), then asks it for the snapshot.</summary>
+    private void Load()
+    {
+        if (_persistence!.PrepareStore is not { } prepare)
+        {
+            Self.Tell(StorePrepared.Instance);
+            return;
+        }
+        Task.Run(prepare).PipeTo(Self, success: () => StorePrepared.Instance, failure: ex => new StoreNotReady(ex));
+    }
+
+    private void LoadFailed(Exception cause)
+    {
+        _failedLoads++;
+        var delay = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, Math.Min(_failedLoads - 1, 16)), _persistence!.MaxLoadRetryInterval.TotalSeconds));
+        // Logged the first time and then every tenth attempt: an outage of hours must not flood the journal.
+        if (_failedLoads == 1 || _failedLoads % 10 == 0)
+        {
+            _log.Warning("The saved snapshot of {0} cannot be loaded yet (attempt {1}: {2}); retrying in {3}; nothing is saved or deleted until it loads",
+                _persistence.PersistenceId, _failedLoads, cause.GetBaseException().Message, delay);
+        }
+        Timers.StartSingleTimer("load-retry", RetryLoad.Instance, delay);
+    }
+
+    private void Loaded(LoadSnapshotResult result)
+    {
+        if (_schedule.Resolved) return;
+        switch (result.Snapshot?.Snapshot)
+        {
+            case null:
+                _log.Info(_loadBelow is null ? "No saved snapshot for {0}: starting with fresh counters" : "No readable snapshot for {0} before the one set aside: starting with fresh counters", _persistence!.PersistenceId);
+                _schedule.NothingSaved();
+                StartCounting();
+                break;
+            case AgentSnapshot snapshot when !_counting:
+                _restored = snapshot;
+                _schedule.Restored(result.Snapshot.Metadata.SequenceNr);
+                _log.Info("Restored {0} groups and {1} process baselines saved at {2:u}", snapshot.Groups.Count, snapshot.Processes.Count, snapshot.SavedAt);
+                var view = snapshot.ToView(_store.Current);
+                _saved = view.Counters.SnapshotsSaved;
+                _failed = view.Counters.SnapshotFailures;
+                _assembler = new CycleAssembler(view);
+                _store.Publish(view);
+                StartCounting();
+                break;
+            case AgentSnapshot snapshot:
+                MergeLate(snapshot, result.Snapshot.Metadata.SequenceNr);
+                break;
+            case UnreadableSnapshot unreadable:
+                SetAside(result.Snapshot.Metadata.SequenceNr, unreadable.Reason, unreadable.Bytes);
+                break;
+            case { } other:
+                SetAside(result.Snapshot.Metadata.SequenceNr, $"it holds a {other.GetType().Name}, not agent state", []);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Loaded after counting began: the agent's own counters merge here, the groups' in their actors; saving
+    /// resumes once a cycle holding the merge was published.
+    /// </summary>
+    private void MergeLate(AgentSnapshot snapshot, long sequence)
+    {
+        var sameBoot = snapshot.IsSameBoot(_assembler.Current.BootTimeSeconds);
+        _log.Info("Loaded the saved snapshot of {0} late ({1:u}): merging {2} groups and {3} process baselines with what was counted since the start",
+            _persistence!.PersistenceId, snapshot.SavedAt, snapshot.Groups.Count, sameBoot ? snapshot.Processes.Count : 0);
+        _lateSequence = sequence;
+        var saved = snapshot.Counters.ToCounters();
+        _saved += saved.SnapshotsSaved;
+        _failed += saved.SnapshotFailures;
+        _assembler.MergeRestored(saved);
+        PublishCurrent();
+        ActorRegistry.For(Context.System).Get<GroupRouterActor>().Tell(new RestoreGroups(
+            snapshot.Groups, sameBoot ? snapshot.Processes : [], Late: true, SavedScanUptimeTicks: sameBoot ? snapshot.LastScanUptimeTicks : null));
+    }
+
+    /// <summary>Keeps an unreadable snapshot where it is (never deleted; our saves are newer), copies it aside, and loads the one before it.</summary>
+    private void SetAside(long sequence, string reason, byte[] bytes)
+    {
+        _schedule.SetAside(sequence);
+        _loadBelow = sequence - 1;
+        var copy = "not copied";
+        if (_persistence!.QuarantineDirectory is { } folder && bytes.Length > 0)
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+                var path = Path.Combine(folder, $"{_persistence.PersistenceId}-{sequence}.snapshot");
+                File.WriteAllBytes(path, bytes);
+                copy = $"copied to {path}";
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                copy = $"not copied ({ex.Message})";
+            }
+        }
+        _log.Error("The saved snapshot cannot be read: {0} of {1} ({2}). It is set aside: kept in the store, never deleted, {3}. Loading the one before it",
+            sequence, _persistence.PersistenceId, reason, copy);
+        Load();
+    }
+
+    private void StartCounting()
+    {
+        Timers.Cancel("load-timeout");
+        if (_counting) return;
+        _counting = true;
+        foreach (var waiter in _restoreWaiters) GiveRestorePoint(waiter);
+        _restoreWaiters.Clear();
+    }
+
+    /// <summary>Once per run: a scanner restarted later must not restore the same counters again.</summary>
+    private void GiveRestorePoint(IActorRef scanner)
+    {
+        scanner.Tell(new RestorePoint(_restorePointGiven ? null : _restored));
+        _restorePointGiven = true;
     }
 
     /// <summary>The answers of the view now served, computed once per view.</summary>
@@ -158,7 +280,13 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
         _lastLatency = System.Diagnostics.Stopwatch.GetElapsedTime(end.ScanStartTimestamp);
         _telemetry.ViewUpdated(_lastLatency);
         PublishCurrent();
-        if (_schedule?.CycleCompleted() == true) Save();
+        if (view.Cycle >= _lateMergedFromCycle)
+        {
+            _lateMergedFromCycle = long.MaxValue;
+            _schedule.Restored(_lateSequence);
+            _log.Info("The late snapshot is merged into every group: saving resumes");
+        }
+        if (_schedule.CycleCompleted()) Save();
     }
 
     private void PublishCurrent() =>
@@ -170,7 +298,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
     private void Save()
     {
         var now = DateTimeOffset.UtcNow;
-        var sequence = _schedule!.Start(now);
+        var sequence = _schedule.Start(now);
         var snapshot = AgentSnapshot.From(_store.Current, now);
         _snapshots.Tell(new SaveSnapshot(new SnapshotMetadata(_persistence!.PersistenceId, sequence, now.UtcDateTime), snapshot));
     }
@@ -188,6 +316,23 @@ public sealed class AggregatorActor : ReceiveActor, IWithStash
         foreach (var waiter in _saveWaiters) waiter.Tell(new SnapshotSaved(ok, error));
         _saveWaiters.Clear();
     }
+
+    private sealed record LoadTimedOut : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly LoadTimedOut Instance = new();
+    }
+
+    private sealed record RetryLoad : INoSerializationVerificationNeeded, IDeadLetterSuppression
+    {
+        public static readonly RetryLoad Instance = new();
+    }
+
+    private sealed record StorePrepared : INoSerializationVerificationNeeded
+    {
+        public static readonly StorePrepared Instance = new();
+    }
+
+    private sealed record StoreNotReady(Exception Cause) : INoSerializationVerificationNeeded;
 }
 
 public static class AgentVersion

@@ -35,6 +35,7 @@ public sealed class GroupActor : ReceiveActor
                 ChannelProcSink.ReleaseThreads(sample);
             }
         });
+        Receive<MergeRestore>(msg => msg.Restore.MergeLateInto(_tracker, msg.SavedScanUptimeTicks));
         Receive<EndCycle>(msg =>
         {
             EnterCycle(msg.Cycle);

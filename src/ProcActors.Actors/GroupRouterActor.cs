@@ -101,7 +101,14 @@ public sealed class GroupRouterActor : ReceiveActor
     private void Restore(RestoreGroups restore)
     {
         var baselines = restore.Processes.ToLookup(p => p.Group, StringComparer.Ordinal);
-        foreach (var group in restore.Groups) ChildFor(group.Name, new GroupRestore(group, [.. baselines[group.Name]]));
+        foreach (var group in restore.Groups)
+        {
+            var share = new GroupRestore(group, [.. baselines[group.Name]]);
+            if (restore.Late && _children.TryGetValue(group.Name, out var child)) child.Actor.Tell(new MergeRestore(share, restore.SavedScanUptimeTicks));
+            else ChildFor(group.Name, share);
+        }
+        // Every group hears of it before its next end of cycle: the reports of the cycles closed from now on hold it.
+        if (restore.Late) _aggregator.Tell(new RestoreMerged(_lastClosedCycle + 1));
     }
 
     /// <summary>An emptied group is stopped only if nothing was routed to it or closed since it said so.</summary>

@@ -57,7 +57,12 @@ public static class AgentComposition
         RemoveEmptyGroups = options.RemoveEmptyGroups,
         Snapshots = options.Persistence.Kind == StoreKind.None
             ? null
-            : SnapshotSettings.For(options.NodeName ?? Environment.MachineName, options.SnapshotEvery),
+            : SnapshotSettings.For(options.NodeName ?? Environment.MachineName, options.SnapshotEvery) with
+            {
+                LoadTimeout = options.SnapshotLoadTimeout,
+                QuarantineDirectory = options.Persistence.QuarantineFolder,
+                PrepareStore = options.Persistence.Kind == StoreKind.Sqlite ? options.Persistence.Prepare : null,
+            },
     };
 
     /// <summary>Only the snapshot store is used: the node's state is a snapshot, there are no events to journal.</summary>

@@ -25,6 +25,7 @@ public sealed record AgentOptions
     public string? NodeName { get; init; }
     public PersistenceOption Persistence { get; init; } = PersistenceOption.Default;
     public int SnapshotEvery { get; init; } = 12;
+    public TimeSpan SnapshotLoadTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -57,6 +58,7 @@ public static class CommandLine
         ["h"] = new("print this help and exit", true, (o, v) => o with { Help = Bool("h", v) }),
         ["scan-interval"] = new("time between scans of the process table (default 5s)", false, (o, v) => o with { ScanInterval = Positive("scan-interval", Duration("scan-interval", v)) }),
         ["persistence"] = new("where counters survive restarts: sqlite:<path> (default: $STATE_DIRECTORY or ./data, procactors.db), postgres:<connection string>, or none", false, (o, v) => o with { Persistence = PersistenceOption.Parse(v) }),
+        ["snapshot-load-timeout"] = new("how long the first scan waits for the saved counters; past it the agent counts from zero and merges them when the store answers (default 10s)", false, (o, v) => o with { SnapshotLoadTimeout = Positive("snapshot-load-timeout", Duration("snapshot-load-timeout", v)) }),
         ["snapshot-every"] = new("save the counters every this many scan cycles, and at shutdown (default 12)", false, (o, v) => o with { SnapshotEvery = PositiveInt("snapshot-every", v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
     };

@@ -21,6 +21,12 @@ public sealed record PersistenceOption(StoreKind Kind, string ConnectionString, 
     public static string DataFolder() =>
         Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } state ? state.Split(':')[0] : Path.GetFullPath("data");
 
+    /// <summary>Where unreadable snapshots are copied when set aside: beside the SQLite file, else in the data folder.</summary>
+    public string QuarantineFolder =>
+        Kind == StoreKind.Sqlite
+            ? Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource)!, "quarantine")
+            : Path.Combine(DataFolder(), "quarantine");
+
     public static PersistenceOption Parse(string value)
     {
         if (value == "none") return new PersistenceOption(StoreKind.None, string.Empty, "none (counters start from zero at every start)");
@@ -36,14 +42,15 @@ public sealed record PersistenceOption(StoreKind Kind, string ConnectionString, 
 
     /// <summary>
     /// Creates the SQLite file's folder and turns on write-ahead logging: a committed snapshot survives kill -9, and
-    /// a scrape-time reader never waits on the writer.
+    /// a scrape-time reader never waits on the writer. Run before each attempt to load the saved counters: a file
+    /// locked by another process fails here within seconds, and the agent retries while it monitors.
     /// </summary>
     public void Prepare()
     {
         if (Kind != StoreKind.Sqlite) return;
         var path = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var connection = new SqliteConnection(ConnectionString);
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(ConnectionString) { DefaultTimeout = 2 }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";

@@ -30,10 +30,10 @@ internal static class Program
                 Console.Out.WriteLine($"procactors version {AgentVersion.Current}");
                 return 0;
             }
+            // The store is not touched here: a locked or unreachable one must not keep the agent from monitoring.
             namer = AgentComposition.CreateNamer(options);
-            options.Persistence.Prepare();
         }
-        catch (Exception ex) when (ex is UsageException or ConfigException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UsageException or ConfigException)
         {
             await Console.Error.WriteLineAsync($"procactors: {ex.Message}").ConfigureAwait(false);
             return 2;

@@ -21,6 +21,8 @@ public sealed class TrackedProc
         Latest = metrics;
         Latest.Threads = null;
         LastSeen = cycle;
+        CountedFromStart = countFromStart;
+        FirstCounts = metrics.Counts;
         if (!countFromStart) _unknownBaselines = metrics.Missing & (MissingParts.Io | MissingParts.Threads);
         if (countFromStart)
         {
@@ -42,6 +44,12 @@ public sealed class TrackedProc
     /// <summary>The latest reading (thread details are kept apart).</summary>
     public ProcMetrics Latest;
 
+    /// <summary>Whether everything it did before its first reading was counted (it started after the previous scan).</summary>
+    internal bool CountedFromStart { get; }
+
+    /// <summary>The first reading: what a snapshot loaded late needs to count the time the agent was down, once.</summary>
+    internal ProcCounts FirstCounts { get; }
+
     /// <summary>Counts accrued since tracking began.</summary>
     public ProcCounts Accumulated;
 
@@ -54,6 +62,13 @@ public sealed class TrackedProc
 
     /// <summary>The threads last read; null when the process was never read with threads. Concrete, so iterating boxes nothing.</summary>
     internal Dictionary<int, TrackedThread>.ValueCollection? Threads => _threads?.Values;
+
+    /// <summary>Adds work done before tracking began (known from a snapshot loaded late) to the process and its group.</summary>
+    internal void AddEarlier(in ProcCounts earlier)
+    {
+        CountsMath.Add(ref Accumulated, earlier);
+        Group.AddCounts(earlier);
+    }
 
     /// <summary>Alive but not readable this time: kept as it was, so its next reading continues from the last.</summary>
     internal void KeepUnread(long cycle) => LastSeen = cycle;

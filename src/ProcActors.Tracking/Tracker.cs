@@ -43,6 +43,29 @@ public sealed class Tracker : IProcSink
         foreach (var (id, raw) in baselines) _baselines[id] = raw;
     }
 
+    /// <summary>
+    /// Merges saved state that could only be loaded after counting had begun (the store was down or slow at start):
+    /// the group's saved counters are added to what was counted since; a process saved and still tracked adds what
+    /// it did between the saved reading and its first reading here, and one born while the agent was down (after
+    /// <paramref name="savedScanUptimeTicks"/>) adds what it did before its first reading. So every counter ends as
+    /// if the snapshot had been loaded on time, and nothing is counted twice.
+    /// </summary>
+    public void MergeLate(string group, in ProcCounts counts, IReadOnlyDictionary<string, ProcCounts> threadCounts,
+        IReadOnlyDictionary<ProcId, ProcCounts> baselines, ulong? savedScanUptimeTicks)
+    {
+        var accumulator = Group(group);
+        accumulator.AddCounts(counts);
+        foreach (var (thread, threadTotals) in threadCounts) accumulator.AddThreadCounts(thread, threadTotals);
+        var backwards = 0;
+        foreach (var proc in _procs.Values)
+        {
+            if (proc.CountedFromStart || !ReferenceEquals(proc.Group, accumulator)) continue;
+            if (baselines.TryGetValue(proc.Id, out var saved)) proc.AddEarlier(CountsMath.Delta(proc.FirstCounts, saved, ref backwards));
+            else if (savedScanUptimeTicks is { } uptime && proc.Id.StartTicks > uptime) proc.AddEarlier(proc.FirstCounts);
+        }
+        BackwardsCounters += backwards;
+    }
+
     public void Observe(in ProcSample sample)
     {
         var backwards = 0;

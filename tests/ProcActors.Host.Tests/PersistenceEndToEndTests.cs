@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using ProcActors.Testing;
 
 namespace ProcActors.Host.Tests;
 
@@ -7,67 +6,8 @@ namespace ProcActors.Host.Tests;
 /// Counters survive restarts: the built agent on a fixture tree is stopped gracefully and with kill -9, the tree
 /// moves on while it is down, and after the restart every group counter equals the total of all advances, exactly.
 /// </summary>
-public sealed class PersistenceEndToEndTests : IAsyncDisposable
+public sealed class PersistenceEndToEndTests : PersistedAgentTests
 {
-    private const string Config = """
-        process_names:
-          - name: "{{.Comm}}"
-            comm: [web, db]
-        """;
-
-    private readonly FixtureTree _tree = new(uptime: "1000.00 2000.00\n");
-    private readonly string _dir = Directory.CreateTempSubdirectory("procactors-persist-").FullName;
-    private readonly string _node = "node-" + Guid.NewGuid().ToString("N")[..8];
-    private ulong _web;
-
-    public PersistenceEndToEndTests() => File.WriteAllText(ConfigPath, Config);
-
-    private string ConfigPath => Path.Combine(_dir, "config.yml");
-
-    private string SqlitePath => Path.Combine(_dir, "state", "procactors.db");
-
-    /// <summary>Agents a test stops itself: still killed if the test fails before it does.</summary>
-    private readonly List<AgentProcess> _agents = [];
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var agent in _agents) await agent.DisposeAsync();
-        _tree.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private void Web(ulong work) => _tree.AddProcess(100, "web", starttime: 5_000, utime: work, readBytes: work * 10);
-
-    /// <summary>Starts the agent and waits for its first cycle: what the test changes next is a change it sees.</summary>
-    private async Task<AgentProcess> StartAsync(string persistence, int snapshotEvery)
-    {
-        var agent = await AgentProcess.StartAsync("-procfs", _tree.Root, "-config.path", ConfigPath, "--scan-interval", "100ms",
-            "--node-name", _node, "--persistence", persistence, "--snapshot-every", snapshotEvery.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await agent.UntilAsync(x => x.TryValue("procactors_cycle", out var cycle) && cycle >= 1, "a first cycle");
-        return agent;
-    }
-
-    private static async Task<MetricsText> CountersAsync(AgentProcess agent, ulong web, double? db = null)
-    {
-        var m = await agent.NextFullCycleAsync();
-        Assert.Equal(web / 100.0, m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"), 9);
-        Assert.Equal(web * 10, m.Value("namedprocess_namegroup_read_bytes_total", "groupname", "web"));
-        if (db is { } dbSeconds) Assert.Equal(dbSeconds, m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "db", "mode", "user"), 9);
-        return m;
-    }
-
-    /// <summary>Advances the web group by <paramref name="by"/> ticks and returns the expected group total.</summary>
-    private ulong Advance(ulong by)
-    {
-        _raw += by;
-        Web(_raw);
-        _web += by;
-        return _web;
-    }
-
-    private ulong _raw = 1_000;
-
     private async Task Survives_graceful_stops_and_kill_9(string persistence)
     {
         Web(_raw);
@@ -139,7 +79,7 @@ public sealed class PersistenceEndToEndTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_corrupt_snapshot_is_reported_and_the_agent_starts_fresh_instead_of_crash_looping()
+    public async Task Unreadable_snapshots_are_set_aside_never_deleted_and_the_agent_starts_fresh_instead_of_crash_looping()
     {
         Web(_raw);
         var persistence = "sqlite:" + SqlitePath;
@@ -149,26 +89,62 @@ public sealed class PersistenceEndToEndTests : IAsyncDisposable
         Assert.Equal(0, await agent.StopGracefullyAsync());
         await agent.DisposeAsync();
 
+        long broken;
         using (var connection = new SqliteConnection($"Data Source={SqlitePath}"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "UPDATE snapshot SET snapshot = x'7b2262726f6b656e'";
-            Assert.True(command.ExecuteNonQuery() > 0);
+            broken = command.ExecuteNonQuery();
+            Assert.True(broken > 0);
         }
         SqliteConnection.ClearAllPools();
 
         await using var restarted = await StartAsync(persistence, snapshotEvery: 1);
-        // Fresh counters: only what follows the restart counts.
+        // Nothing readable: fresh counters, only what follows the restart counts.
         _web = 0;
         await CountersAsync(restarted, Advance(25));
         Assert.Contains("cannot be read", restarted.Output, StringComparison.Ordinal);
-        // And the next snapshots replace the broken one; of all those saved, the last two are kept.
+        Assert.Contains("set aside", restarted.Output, StringComparison.Ordinal);
+        Assert.Equal(broken, Directory.GetFiles(Path.Combine(Path.GetDirectoryName(SqlitePath)!, "quarantine"), "*.snapshot").Length);
+
+        // The agent's own snapshots come and go (the last two are kept); the broken ones stay where they were.
         await restarted.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= 4, "four new snapshots");
         using var check = new SqliteConnection($"Data Source={SqlitePath};Mode=ReadOnly");
         check.Open();
         using var count = check.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM snapshot WHERE snapshot = x'7b2262726f6b656e'";
+        Assert.Equal(broken, (long)count.ExecuteScalar()!);
         count.CommandText = "SELECT COUNT(*) FROM snapshot";
-        Assert.InRange((long)count.ExecuteScalar()!, 2, 3);
+        Assert.InRange((long)count.ExecuteScalar()!, broken + 2, broken + 3);
+    }
+
+    [Fact]
+    public async Task When_the_newest_snapshot_is_unreadable_the_one_before_it_is_loaded()
+    {
+        Web(_raw);
+        var persistence = "sqlite:" + SqlitePath;
+        var agent = await StartAsync(persistence, snapshotEvery: 1);
+        _agents.Add(agent);
+        var m = await CountersAsync(agent, Advance(100));
+        // Two snapshots of the same counters: whichever is loaded, they continue from 100.
+        var saved = m.Value("procactors_snapshots_saved_total");
+        await agent.UntilAsync(x => x.Value("procactors_snapshots_saved_total") >= saved + 2, "two snapshots of the same counters");
+        await agent.KillHardAsync();
+        await agent.DisposeAsync();
+
+        using (var connection = new SqliteConnection($"Data Source={SqlitePath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE snapshot SET snapshot = x'00ff' WHERE sequence_number = (SELECT MAX(sequence_number) FROM snapshot)";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+        SqliteConnection.ClearAllPools();
+
+        Advance(10);
+        await using var restarted = await StartAsync(persistence, snapshotEvery: 1);
+        await CountersAsync(restarted, Advance(5));
+        Assert.Contains("set aside", restarted.Output, StringComparison.Ordinal);
     }
 }

@@ -12,4 +12,13 @@ public sealed record GroupRestore(GroupSnapshot Group, IReadOnlyList<ProcessSnap
             Group.Counts.ToCounts(),
             Group.Threads.ToDictionary(t => t.Key, t => t.Value.ToCounts(), StringComparer.Ordinal),
             Processes.Select(p => new KeyValuePair<ProcId, ProcCounts>(new ProcId(p.Pid, p.StartTicks), p.Raw.ToCounts())));
+
+    /// <summary>The same state loaded after counting had begun: merged with what the tracker counted since.</summary>
+    public void MergeLateInto(Tracker tracker, ulong? savedScanUptimeTicks) =>
+        tracker.MergeLate(
+            Group.Name,
+            Group.Counts.ToCounts(),
+            Group.Threads.ToDictionary(t => t.Key, t => t.Value.ToCounts(), StringComparer.Ordinal),
+            Processes.ToDictionary(p => new ProcId(p.Pid, p.StartTicks), p => p.Raw.ToCounts()),
+            savedScanUptimeTicks);
 }

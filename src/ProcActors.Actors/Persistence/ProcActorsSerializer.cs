@@ -1,4 +1,3 @@
-using System.Runtime.Serialization;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
@@ -27,11 +26,29 @@ public sealed class ProcActorsSerializer(ExtendedActorSystem system) : Serialize
 
     public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        manifest switch
+    /// <summary>
+    /// A snapshot that cannot be read (damaged, from another version) comes back as <see cref="UnreadableSnapshot"/>
+    /// with its bytes, never as an exception: the aggregator sets it aside and loads the one before it.
+    /// </summary>
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (manifest != SnapshotManifest)
+            return new UnreadableSnapshot($"unknown manifest \"{manifest}\": written by a newer ProcActors?", bytes);
+        try
         {
-            SnapshotManifest => JsonSerializer.Deserialize<AgentSnapshot>(bytes, Options)
-                ?? throw new SerializationException("the stored snapshot is empty"),
-            _ => throw new SerializationException($"unknown manifest \"{manifest}\": written by a newer ProcActors?"),
-        };
+            return JsonSerializer.Deserialize<AgentSnapshot>(bytes, Options) switch
+            {
+                null => new UnreadableSnapshot("the stored snapshot is empty", bytes),
+                { Version: AgentSnapshot.CurrentVersion } snapshot => snapshot,
+                { } other => new UnreadableSnapshot($"version {other.Version}; this agent reads version {AgentSnapshot.CurrentVersion}", bytes),
+            };
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
+        {
+            return new UnreadableSnapshot(ex.Message, bytes);
+        }
+    }
 }
+
+/// <summary>A stored snapshot this agent cannot read: set aside with its bytes, never deleted and never guessed at.</summary>
+public sealed record UnreadableSnapshot(string Reason, byte[] Bytes);

@@ -19,5 +19,17 @@ internal sealed record GetRestorePoint : INoSerializationVerificationNeeded
 /// <summary>The loaded snapshot, or null to start fresh.</summary>
 internal sealed record RestorePoint(AgentSnapshot? Snapshot) : INoSerializationVerificationNeeded;
 
-/// <summary>To the router: the group actors to create before the first batch, with their counters and baselines.</summary>
-internal sealed record RestoreGroups(IReadOnlyList<GroupSnapshot> Groups, IReadOnlyList<ProcessSnapshot> Processes) : INoSerializationVerificationNeeded;
+/// <summary>
+/// To the router: the saved groups with their counters and process baselines. Before the first batch they create
+/// the group actors; when the snapshot could only be loaded later (<see cref="Late"/>), each group merges them with
+/// what it counted since, and the router answers the aggregator with <see cref="RestoreMerged"/>.
+/// </summary>
+internal sealed record RestoreGroups(
+    IReadOnlyList<GroupSnapshot> Groups, IReadOnlyList<ProcessSnapshot> Processes, bool Late = false, ulong? SavedScanUptimeTicks = null)
+    : INoSerializationVerificationNeeded;
+
+/// <summary>To a group actor: its share of a snapshot loaded late.</summary>
+internal sealed record MergeRestore(GroupRestore Restore, ulong? SavedScanUptimeTicks) : INoSerializationVerificationNeeded;
+
+/// <summary>From the router: the group reports of cycles from <see cref="FromCycle"/> on include the late snapshot.</summary>
+internal sealed record RestoreMerged(long FromCycle) : INoSerializationVerificationNeeded;

@@ -20,6 +20,29 @@ public sealed class CycleAssembler(NodeView initial)
     /// <summary>The scanner's account of the cycle that made <see cref="Current"/>.</summary>
     public CycleEnd? CurrentEnd { get; private set; }
 
+    /// <summary>
+    /// The agent's own counters of a snapshot loaded after counting had begun: added to those counted since, so
+    /// they continue as if it had been loaded on time. (Group counters are merged by the group actors.)
+    /// </summary>
+    public NodeView MergeRestored(AgentCounters saved)
+    {
+        var c = Current.Counters;
+        Current = Current with
+        {
+            Counters = c with
+            {
+                Cycles = c.Cycles + saved.Cycles,
+                ScrapeErrors = c.ScrapeErrors + saved.ScrapeErrors,
+                ReadErrors = c.ReadErrors + saved.ReadErrors,
+                PermissionErrors = c.PermissionErrors + saved.PermissionErrors,
+                PartialErrors = c.PartialErrors + saved.PartialErrors,
+                SkippedIntervals = c.SkippedIntervals + saved.SkippedIntervals,
+                BackwardsCounters = c.BackwardsCounters + saved.BackwardsCounters,
+            },
+        };
+        return Current;
+    }
+
     public NodeView? Add(GroupReport report)
     {
         if (report.Cycle <= Current.Cycle) return null;
