@@ -81,9 +81,13 @@ public static class ScanScenario
             .WithNote("root", options.Fixture > 0 ? $"a generated fixture tree of {options.Fixture} processes" : options.Root)
             .WithNote("grouping", "every process with a non-empty cmdline, grouped by comm (the host's default config; the same YAML for process-exporter)")
             .WithNote("reading", "stat, status, io, fd/, limits, smaps_rollup, wchan, task/<tid>/ of multi-threaded processes (process-exporter's -threads and -gather-smaps defaults, on for both)");
+        if (!options.Baseline) return runner.WithNote("baseline", "none (--no-baseline)");
         if (!state.RunBaseline)
         {
-            return runner.WithNote("baseline", options.Baseline ? $"none: {options.ProcessExporter} is not installed" : "none (--no-baseline)");
+            // Asked for a comparison that cannot run: the run fails rather than pass with nothing compared.
+            return runner
+                .WithNote("baseline", $"none: {options.ProcessExporter} is not installed (apt-get install prometheus-process-exporter, or --no-baseline)")
+                .WithThresholds(RunThreshold.Create($"process-exporter ({options.ProcessExporter}) is installed for the comparison", _ => false, _ => "not installed"));
         }
         return runner
             .WithNote("baseline", $"{options.ProcessExporter} on the same root, one scrape of /metrics = one scan; its CPU from /proc/<pid>/stat (10 ms ticks, summed over the scrapes); it also renders the exposition text, which our scan does not")
