@@ -22,7 +22,7 @@ public static class AgentHosting
             .WithCustomSerializer("procactors", [typeof(AgentSnapshot)], system => new ProcActorsSerializer(system))
             .WithCustomSerializer("procactors-protocol", ProtocolSerializer.Types, system => new ProtocolSerializer(system))
             .AddAggregatorActor(store, telemetry, settings.Snapshots)
-            .AddGroupRouterActor(settings, channel.Reader)
+            .AddGroupRouterActor(settings, channel.Reader, store)
             .AddScannerActor(settings, channel.Writer, telemetry);
     }
 }

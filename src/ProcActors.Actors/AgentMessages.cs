@@ -40,3 +40,6 @@ internal sealed record StreamCompleted : INoSerializationVerificationNeeded
 }
 
 internal sealed record StreamFailed(Exception Cause) : INoSerializationVerificationNeeded;
+
+/// <summary>The scan stream of one router incarnation ended; Cause is set when it was torn down rather than completed.</summary>
+internal sealed record StreamTerminated(object Stream, Exception? Cause) : INoSerializationVerificationNeeded;

@@ -9,20 +9,23 @@ namespace ProcActors.Actors;
 
 /// <summary>
 /// Owns the Tracker of one group's processes. At the end of each cycle — also one in which the group had no
-/// process, which is how its members' exits are seen — it reports the group's totals to the aggregator.
+/// process, which is how its members' exits are seen — it reports the group's totals to the aggregator. Restarted
+/// after a failure, it continues from the group as the last published view holds it: no total is lost.
 /// </summary>
 public sealed class GroupActor : ReceiveActor
 {
     private readonly string _group;
     private readonly IActorRef _aggregator;
-    private readonly Tracker _tracker;
+    private Tracker _tracker;
     private long _cycle = -1;
     private long _reportedBackwards;
+    private readonly NodeViewStore? _recoverFrom;
 
-    public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore)
+    public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore, NodeViewStore? recoverFrom)
     {
         _group = group;
         _aggregator = aggregator;
+        _recoverFrom = recoverFrom;
         _tracker = new Tracker(removeEmptyGroups);
         restore?.ApplyTo(_tracker);
 
@@ -49,8 +52,20 @@ public sealed class GroupActor : ReceiveActor
         });
     }
 
-    public static Props Props(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore = null) =>
-        Akka.Actor.Props.Create(() => new GroupActor(group, aggregator, removeEmptyGroups, restore));
+    public static Props Props(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore = null, NodeViewStore? recoverFrom = null) =>
+        Akka.Actor.Props.Create(() => new GroupActor(group, aggregator, removeEmptyGroups, restore, recoverFrom));
+
+    /// <summary>The constructor ran again with the restore it was created with: replace that by the group as published last.</summary>
+    protected override void PostRestart(Exception reason)
+    {
+        if (_recoverFrom is not null && GroupRestore.FromView(_recoverFrom.Current, _group) is { } current)
+        {
+            var tracker = new Tracker(_tracker.RemovesEmptyGroups);
+            current.ApplyTo(tracker);
+            _tracker = tracker;
+        }
+        base.PostRestart(reason);
+    }
 
     private void EnterCycle(long cycle)
     {

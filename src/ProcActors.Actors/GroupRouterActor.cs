@@ -15,7 +15,8 @@ namespace ProcActors.Actors;
 /// The consuming end of the scan channel: an Akka.Streams graph pulls batches one at a time (the ack is the
 /// demand, so a slow consumer backpressures the scanner) and this actor routes each sample to the group actor of
 /// its group, creating group actors on demand. At a cycle's end it tells every group, then the aggregator, so that
-/// the aggregator knows how many reports make the cycle complete.
+/// the aggregator knows how many reports make the cycle complete. A group actor that fails is restarted and
+/// continues from the last published view; so does this router with all its groups.
 /// </summary>
 public sealed class GroupRouterActor : ReceiveActor
 {
@@ -24,14 +25,17 @@ public sealed class GroupRouterActor : ReceiveActor
     private readonly IActorRef _aggregator;
     private readonly AgentSettings _settings;
     private readonly ChannelReader<ScanBatch> _reader;
+    private readonly NodeViewStore _store;
+    private readonly object _stream = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _lastClosedCycle;
     private long _childSequence;
 
-    public GroupRouterActor(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator)
+    public GroupRouterActor(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator, NodeViewStore store)
     {
         _settings = settings;
         _reader = reader;
+        _store = store;
         _aggregator = aggregator;
 
         Receive<StreamInit>(_ => Sender.Tell(StreamAck.Instance));
@@ -44,16 +48,49 @@ public sealed class GroupRouterActor : ReceiveActor
         Receive<RestoreGroups>(Restore);
         Receive<StreamCompleted>(_ => _log.Info("Scan channel completed"));
         Receive<StreamFailed>(failed => throw new InvalidOperationException("The scan stream failed", failed.Cause));
+        Receive<StreamTerminated>(ended =>
+        {
+            if (ReferenceEquals(ended.Stream, _stream) && ended.Cause is not null)
+                throw new InvalidOperationException("The scan stream was torn down", ended.Cause);
+        });
     }
 
-    public static Props Props(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator) =>
-        Akka.Actor.Props.Create(() => new GroupRouterActor(settings, reader, aggregator));
+    public static Props Props(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator, NodeViewStore store) =>
+        Akka.Actor.Props.Create(() => new GroupRouterActor(settings, reader, aggregator, store));
 
-    protected override void PreStart() =>
-        ChannelSource.FromReader(_reader)
-            .RunWith(
+    /// <summary>
+    /// A group actor that fails, even killed outright, is restarted and recovers its totals from the view. A stream
+    /// torn down fails this router (see <see cref="PreStart"/>), which starts its stream and its groups again.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(maxNrOfRetries: -1, withinTimeRange: Timeout.InfiniteTimeSpan,
+            localOnlyDecider: _ => Directive.Restart);
+
+    /// <summary>
+    /// Restarted after a failure (its group actors were stopped with it): every group of the last published view
+    /// is created again from it, so the group totals continue.
+    /// </summary>
+    protected override void PostRestart(Exception reason)
+    {
+        // Right here, before any batch still in the mailbox creates a group without its totals.
+        var current = AgentSnapshot.From(_store.Current, DateTimeOffset.UtcNow);
+        Restore(new RestoreGroups(current.Groups, current.Processes));
+        base.PostRestart(reason);
+    }
+
+    protected override void PreStart()
+    {
+        var terminated = ChannelSource.FromReader(_reader)
+            .WatchTermination(Keep.Right)
+            .ToMaterialized(
                 Sink.ActorRefWithAck<ScanBatch>(Self, StreamInit.Instance, StreamAck.Instance, StreamCompleted.Instance, ex => new StreamFailed(ex)),
-                Context.Materializer());
+                Keep.Left)
+            .Run(Context.Materializer());
+        // A stream torn down from outside (its actors killed) tells the sink nothing: without this no batch would come
+        // again. The stream of a failed incarnation ends as this one starts: only our own stream's end counts.
+        var stream = _stream;
+        terminated.PipeTo(Self, success: () => new StreamTerminated(stream, null), failure: ex => new StreamTerminated(stream, ex));
+    }
 
     private void Route(ScanBatch batch)
     {
@@ -92,8 +129,9 @@ public sealed class GroupRouterActor : ReceiveActor
     private Child ChildFor(string group, GroupRestore? restore = null)
     {
         if (_children.TryGetValue(group, out var child)) return child;
-        var name = $"group-{++_childSequence}";
-        child = new Child(Context.ActorOf(GroupActor.Props(group, _aggregator, _settings.RemoveEmptyGroups, restore), name));
+        // Unique across restarts of this router: the children of a failed incarnation may still be stopping.
+        var name = $"group-{++_childSequence}-{Guid.NewGuid():N}";
+        child = new Child(Context.ActorOf(GroupActor.Props(group, _aggregator, _settings.RemoveEmptyGroups, restore, _store), name));
         _children.Add(group, child);
         return child;
     }
@@ -130,10 +168,10 @@ public sealed class GroupRouterActor : ReceiveActor
 public static class GroupRouterActorHostingExtensions
 {
     public static AkkaConfigurationBuilder AddGroupRouterActor(
-        this AkkaConfigurationBuilder builder, AgentSettings settings, ChannelReader<ScanBatch> reader) =>
+        this AkkaConfigurationBuilder builder, AgentSettings settings, ChannelReader<ScanBatch> reader, NodeViewStore store) =>
         builder.WithActors((system, registry) =>
         {
             var aggregator = registry.Get<AggregatorActor>();
-            registry.Register<GroupRouterActor>(system.ActorOf(GroupRouterActor.Props(settings, reader, aggregator), "groups"));
+            registry.Register<GroupRouterActor>(system.ActorOf(GroupRouterActor.Props(settings, reader, aggregator, store), "groups"));
         });
 }

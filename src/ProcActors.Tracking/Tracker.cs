@@ -20,6 +20,9 @@ public sealed class Tracker : IProcSink
     /// <param name="removeEmptyGroups">Forget a group once it has no members (process-exporter's -remove-empty-groups).</param>
     public Tracker(bool removeEmptyGroups = false) => _removeEmptyGroups = removeEmptyGroups;
 
+    /// <summary>Forgets a group once it has no members (process-exporter's -remove-empty-groups).</summary>
+    public bool RemovesEmptyGroups => _removeEmptyGroups;
+
     /// <summary>Processes tracked now.</summary>
     public int Count => _procs.Count;
 

@@ -147,18 +147,4 @@ public sealed class PipelineTests : Akka.Hosting.TestKit.TestKit
         view = await ScanAsync();
         Assert.Equal(3UL, view.Groups["web"].Stats.Counts.CpuUserTicks);
     }
-
-    private sealed class RecordingTelemetry : IAgentTelemetry
-    {
-        private int _scans;
-        private int _updates;
-
-        public int Scans => Volatile.Read(ref _scans);
-
-        public int Updates => Volatile.Read(ref _updates);
-
-        public void ScanCompleted(TimeSpan duration) => Interlocked.Increment(ref _scans);
-
-        public void ViewUpdated(TimeSpan latency) => Interlocked.Increment(ref _updates);
-    }
 }

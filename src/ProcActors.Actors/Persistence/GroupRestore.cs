@@ -1,3 +1,4 @@
+using ProcActors.Actors.View;
 using ProcActors.Procfs;
 using ProcActors.Tracking;
 
@@ -6,6 +7,17 @@ namespace ProcActors.Actors.Persistence;
 /// <summary>One group's share of a snapshot, handed to its group actor when it is created.</summary>
 public sealed record GroupRestore(GroupSnapshot Group, IReadOnlyList<ProcessSnapshot> Processes)
 {
+    /// <summary>
+    /// The group as the last published view holds it: what a restarted group actor continues from. Its members'
+    /// last raw readings are the baselines, so their next readings count only what is new, and nothing is lost.
+    /// </summary>
+    public static GroupRestore? FromView(NodeView view, string group) =>
+        view.Groups.TryGetValue(group, out var current)
+            ? new GroupRestore(
+                GroupSnapshot.From(current.Stats),
+                [.. current.Members.Select(m => new ProcessSnapshot(m.Pid, m.StartTicks, group, CountsSnapshot.From(m.Raw)))])
+            : null;
+
     public void ApplyTo(Tracker tracker) =>
         tracker.Restore(
             Group.Name,
