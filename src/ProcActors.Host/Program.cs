@@ -46,7 +46,7 @@ internal static class Program
 
     private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(QuietHost.WebOptions);
         ConfigureLogging(builder.Logging, options);
         builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress));
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
@@ -71,7 +71,7 @@ internal static class Program
     /// <summary>-once-to-stdout-delay: scan, wait, scan again, print the metrics text, exit.</summary>
     private static async Task<int> RunOnceAsync(AgentOptions options, IProcNamer namer, TimeSpan delay)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(QuietHost.Settings);
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: false));
         using var host = builder.Build();
