@@ -66,8 +66,11 @@ public static class AgentComposition
         if (persistence.Kind == StoreKind.None) return;
         var provider = persistence.Kind == StoreKind.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15;
         builder.WithSqlPersistence(persistence.ConnectionString, provider, PersistenceMode.SnapshotStore, autoInitialize: true);
-        builder.AddHocon(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "persistence.hocon"))), HoconAddMode.Prepend);
+        builder.AddHocon(LoadHocon("persistence.hocon"), HoconAddMode.Prepend);
     }
+
+    private static Config LoadHocon(string file) =>
+        ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", file)));
 
     public static void AddAgent(this IServiceCollection services, AgentOptions options, AgentSettings settings)
     {
@@ -86,6 +89,7 @@ public static class AgentComposition
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            builder.AddHocon(LoadHocon("at-rest.hocon"), HoconAddMode.Prepend);
             ConfigurePersistence(builder, options.Persistence);
             builder.ConfigureProcActors(settings, store, metrics);
         });
