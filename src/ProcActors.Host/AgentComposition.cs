@@ -75,10 +75,12 @@ public static class AgentComposition
     public static void AddAgent(this IServiceCollection services, AgentOptions options, AgentSettings settings)
     {
         var registry = Metrics.NewCustomRegistry();
-        DotNetStats.Register(registry);
+        var live = Metrics.NewCustomRegistry();
+        DotNetStats.Register(live);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
         services.AddSingleton(registry);
+        services.AddSingleton(new MetricsPage(registry, metrics, live));
         services.AddSingleton(store);
         services.AddSingleton(settings);
         services.AddAkka("procactors", (builder, _) =>

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ProcActors.Actors;
 using ProcActors.Tracking.Grouping;
-using Prometheus;
 
 namespace ProcActors.Host;
 
@@ -52,9 +51,13 @@ internal static class Program
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
 
         var app = builder.Build();
-        var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        var page = app.Services.GetRequiredService<MetricsPage>();
         var store = app.Services.GetRequiredService<NodeViewStore>();
-        app.MapMetrics(options.TelemetryPath, registry);
+        app.MapGet(options.TelemetryPath, async context =>
+        {
+            context.Response.ContentType = MetricsPage.ContentType;
+            await page.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        });
         app.MapGet("/", () => Results.Content(StatusPage.Render(store.Current, options.TelemetryPath), "text/html; charset=utf-8"));
         try
         {
@@ -76,7 +79,7 @@ internal static class Program
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: false));
         using var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
-        var registry = host.Services.GetRequiredService<CollectorRegistry>();
+        var page = host.Services.GetRequiredService<MetricsPage>();
         var store = host.Services.GetRequiredService<NodeViewStore>();
         var scanner = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ScannerActor>().ConfigureAwait(false);
         using var timeout = new CancellationTokenSource(delay + TimeSpan.FromMinutes(2));
@@ -89,7 +92,7 @@ internal static class Program
 
         await using (var stdout = Console.OpenStandardOutput())
         {
-            await registry.CollectAndExportAsTextAsync(stdout, timeout.Token).ConfigureAwait(false);
+            await page.WriteAsync(stdout, timeout.Token).ConfigureAwait(false);
         }
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;
