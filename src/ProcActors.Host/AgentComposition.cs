@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
 using ProcActors.Actors.View;
+using ProcActors.Procfs;
 using ProcActors.Tracking;
 using ProcActors.Tracking.Grouping;
 using Prometheus;
@@ -54,6 +55,9 @@ public static class AgentComposition
         // of multi-threaded processes still come from their threads.
         Threads = true,
         GatherSmaps = options.GatherSmaps,
+        Reads = options.AdaptiveReads
+            ? new ProcfsOptions { SmapsEveryScans = options.SmapsEvery, LimitsEveryScans = options.LimitsEvery, ReuseUnchangedWchan = true }
+            : new ProcfsOptions(),
         RemoveEmptyGroups = options.RemoveEmptyGroups,
         Snapshots = options.Persistence.Kind == StoreKind.None
             ? null
