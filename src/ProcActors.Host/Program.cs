@@ -47,6 +47,8 @@ internal static class Program
     {
         var builder = WebApplication.CreateSlimBuilder(QuietHost.WebOptions);
         ConfigureLogging(builder.Logging, options);
+        // Under systemd only (a no-op elsewhere): Type=notify readiness once listening, journald's log format.
+        builder.Services.AddSystemd();
         builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress));
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
 
