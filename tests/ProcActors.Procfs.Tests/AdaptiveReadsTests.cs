@@ -132,3 +132,28 @@ public sealed class AdaptiveReadsTests : IDisposable
     public void A_bound_below_one_scan_is_refused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProcfsReader(_tree.Root, new ProcfsOptions { SmapsEveryScans = 0 }));
 }
+
+public sealed class ReadMemoryTests
+{
+    [Fact]
+    public void A_process_not_seen_in_a_scan_is_forgotten_at_its_end()
+    {
+        var memory = new ReadMemory();
+        var stays = new ProcId(1, 100);
+        var exits = new ProcId(2, 200);
+        memory.BeginScan();
+        memory.For(stays).FdLimit = 1024;
+        memory.For(exits);
+        memory.EndScan();
+        Assert.Equal(2, memory.Count);
+
+        memory.BeginScan();
+        Assert.Equal(1024UL, memory.For(stays).FdLimit);
+        memory.EndScan();
+
+        Assert.Equal(1, memory.Count);
+        memory.BeginScan();
+        Assert.Equal(0UL, memory.For(exits).FdLimit); // a fresh entry: nothing of the exited process is kept
+        memory.EndScan();
+    }
+}
