@@ -16,6 +16,8 @@ public sealed record AgentSettings
     public ScannerOptions Scanner { get; init; } = new();
     public bool Threads { get; init; } = true;
     public bool GatherSmaps { get; init; } = true;
+    /// <summary>Bounds of the adaptive reads (<see cref="ProcfsOptions"/>); the default reads every file every scan.</summary>
+    public ProcfsOptions Reads { get; init; } = new();
     public bool RemoveEmptyGroups { get; init; }
     /// <summary>Batches the channel holds before the scanner waits.</summary>
     public int ChannelCapacity { get; init; } = 8;
@@ -27,5 +29,5 @@ public sealed record AgentSettings
     public Func<IProcSource>? SourceFactory { get; init; }
 
     public IProcSource CreateSource() =>
-        SourceFactory?.Invoke() ?? new ProcfsReader(ProcfsRoot, new ProcfsOptions { GatherSmaps = GatherSmaps, Threads = Threads });
+        SourceFactory?.Invoke() ?? new ProcfsReader(ProcfsRoot, Reads with { GatherSmaps = GatherSmaps, Threads = Threads });
 }

@@ -46,7 +46,8 @@ public sealed class NodeViewStore(NodeView initial)
 /// <summary>Where the pipeline reports its timings (the host records them as Prometheus histograms).</summary>
 public interface IAgentTelemetry
 {
-    void ScanCompleted(TimeSpan duration);
+    /// <summary>A scan ended: its wall time, and the CPU time its thread spent (the agent's own cost per scan).</summary>
+    void ScanCompleted(TimeSpan duration, TimeSpan cpu);
 
     void ViewUpdated(TimeSpan latency);
 }

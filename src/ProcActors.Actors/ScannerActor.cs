@@ -118,10 +118,11 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     {
         var startedAt = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
+        var cpuStart = ThreadCpuClock.Now();
         _sink.Begin(cycle);
         var result = _scanner.Scan(_source, _sink);
         var duration = Stopwatch.GetElapsedTime(start);
-        _telemetry.ScanCompleted(duration);
+        _telemetry.ScanCompleted(duration, ThreadCpuClock.Now() - cpuStart);
         _sink.Complete(new CycleEnd(cycle, start, startedAt, duration, result, skipped));
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
 using ProcActors.Actors.View;
+using ProcActors.Procfs;
 using ProcActors.Tracking;
 using ProcActors.Tracking.Grouping;
 using Prometheus;
@@ -54,6 +55,9 @@ public static class AgentComposition
         // of multi-threaded processes still come from their threads.
         Threads = true,
         GatherSmaps = options.GatherSmaps,
+        Reads = options.AdaptiveReads
+            ? new ProcfsOptions { SmapsEveryScans = options.SmapsEvery, LimitsEveryScans = options.LimitsEvery, ReuseUnchangedWchan = true }
+            : new ProcfsOptions(),
         RemoveEmptyGroups = options.RemoveEmptyGroups,
         Snapshots = options.Persistence.Kind == StoreKind.None
             ? null
@@ -71,16 +75,21 @@ public static class AgentComposition
         if (persistence.Kind == StoreKind.None) return;
         var provider = persistence.Kind == StoreKind.Sqlite ? LinqToDB.ProviderName.SQLiteMS : LinqToDB.ProviderName.PostgreSQL15;
         builder.WithSqlPersistence(persistence.ConnectionString, provider, PersistenceMode.SnapshotStore, autoInitialize: true);
-        builder.AddHocon(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "persistence.hocon"))), HoconAddMode.Prepend);
+        builder.AddHocon(LoadHocon("persistence.hocon"), HoconAddMode.Prepend);
     }
+
+    private static Config LoadHocon(string file) =>
+        ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", file)));
 
     public static void AddAgent(this IServiceCollection services, AgentOptions options, AgentSettings settings)
     {
         var registry = Metrics.NewCustomRegistry();
-        DotNetStats.Register(registry);
+        var live = Metrics.NewCustomRegistry();
+        DotNetStats.Register(live);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
         services.AddSingleton(registry);
+        services.AddSingleton(new MetricsPage(registry, metrics, live));
         services.AddSingleton(store);
         services.AddSingleton(settings);
         services.AddAkka("procactors", (builder, _) =>
@@ -91,6 +100,7 @@ public static class AgentComposition
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            builder.AddHocon(LoadHocon("at-rest.hocon"), HoconAddMode.Prepend);
             ConfigurePersistence(builder, options.Persistence);
             builder.ConfigureProcActors(settings, store, metrics);
         });

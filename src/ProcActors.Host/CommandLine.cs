@@ -26,6 +26,9 @@ public sealed record AgentOptions
     public PersistenceOption Persistence { get; init; } = PersistenceOption.Default;
     public int SnapshotEvery { get; init; } = 12;
     public TimeSpan SnapshotLoadTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public bool AdaptiveReads { get; init; } = true;
+    public int SmapsEvery { get; init; } = 12;
+    public int LimitsEvery { get; init; } = 12;
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -60,6 +63,9 @@ public static class CommandLine
         ["persistence"] = new("where counters survive restarts: sqlite:<path> (default: $STATE_DIRECTORY or ./data, procactors.db), postgres:<connection string>, or none", false, (o, v) => o with { Persistence = PersistenceOption.Parse(v) }),
         ["snapshot-load-timeout"] = new("how long the first scan waits for the saved counters; past it the agent counts from zero and merges them when the store answers (default 10s)", false, (o, v) => o with { SnapshotLoadTimeout = Positive("snapshot-load-timeout", Duration("snapshot-load-timeout", v)) }),
         ["snapshot-every"] = new("save the counters every this many scan cycles, and at shutdown (default 12)", false, (o, v) => o with { SnapshotEvery = PositiveInt("snapshot-every", v) }),
+        ["adaptive-reads"] = new("read smaps_rollup, limits and wchan only when they may have changed, within -smaps-every and -limits-every; false reads every file every scan (default true)", true, (o, v) => o with { AdaptiveReads = Bool("adaptive-reads", v) }),
+        ["smaps-every"] = new("with adaptive reads, re-read a process's smaps_rollup when its resident, virtual or swapped size changed, and at least every this many scans (default 12)", false, (o, v) => o with { SmapsEvery = PositiveInt("smaps-every", v) }),
+        ["limits-every"] = new("with adaptive reads, re-read a process's limits every this many scans (default 12)", false, (o, v) => o with { LimitsEvery = PositiveInt("limits-every", v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
     };
 

@@ -8,26 +8,30 @@ namespace ProcActors.Host;
 /// <summary>
 /// process-exporter's series, same names, labels, types and units, written with prometheus-net from the latest
 /// node view just before each scrape. Counters are set with IncTo: they only ever rise. A series whose group,
-/// wchan or thread name is gone from the view is removed.
+/// wchan or thread name is gone from the view is removed. Everything here changes once per cycle at most, so the
+/// exposition text is cached per <see cref="Version"/> (see <see cref="MetricsPage"/>).
 /// </summary>
 public sealed class ExporterMetrics : IAgentTelemetry
 {
     private const string Group = "groupname";
     private readonly int _ticksPerSecond;
+    private readonly NodeViewStore _store;
     private readonly bool _smaps;
     private readonly bool _threads;
     private readonly Series _numProcs, _cpu, _readBytes, _writeBytes, _majorFaults, _minorFaults, _ctxSwitches, _memory,
         _openFds, _worstFdRatio, _oldestStart, _numThreads, _states, _wchan, _threadCount, _threadCpu, _threadIo,
         _threadMajor, _threadMinor, _threadCtx;
-    private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors, _cycles, _skipped, _backwards, _snapshotsSaved, _snapshotFailures;
+    private readonly Counter _scrapeErrors, _procReadErrors, _partialErrors, _cycles, _skipped, _backwards, _snapshotsSaved, _snapshotFailures, _scanCpu;
     private readonly Histogram _scanDuration, _updateLatency;
     private readonly Gauge _cycle;
     private readonly Lock _exportLock = new();
     private NodeView? _exported;
+    private long _observations;
 
     public ExporterMetrics(CollectorRegistry registry, NodeViewStore store, int ticksPerSecond, bool gatherSmaps, bool threads)
     {
         _ticksPerSecond = ticksPerSecond;
+        _store = store;
         _smaps = gatherSmaps;
         _threads = threads;
         var f = Metrics.WithCustomRegistry(registry);
@@ -62,14 +66,27 @@ public sealed class ExporterMetrics : IAgentTelemetry
         _cycle = f.CreateGauge("procactors_cycle", "the scan cycle the served values come from; counts from 0 at each start of the agent");
         var buckets = Histogram.ExponentialBuckets(0.0005, 2, 16);
         _scanDuration = f.CreateHistogram("procactors_scan_duration_seconds", "time to read the process table once", new HistogramConfiguration { Buckets = buckets });
+        _scanCpu = f.CreateCounter("procactors_scan_cpu_seconds_total", "CPU time (user + system) the scanning thread spent reading the process table");
         _updateLatency = f.CreateHistogram("procactors_update_latency_seconds", "time from scan start until the node view holds that cycle", new HistogramConfiguration { Buckets = buckets });
 
         registry.AddBeforeCollectCallback(() => Export(store.Current));
     }
 
-    public void ScanCompleted(TimeSpan duration) => _scanDuration.Observe(duration.TotalSeconds);
+    /// <summary>Changes whenever the text of these series may have: a new view, or a scan or update observed.</summary>
+    public (NodeView View, long Observations) Version => (_store.Current, Interlocked.Read(ref _observations));
 
-    public void ViewUpdated(TimeSpan latency) => _updateLatency.Observe(latency.TotalSeconds);
+    public void ScanCompleted(TimeSpan duration, TimeSpan cpu)
+    {
+        _scanDuration.Observe(duration.TotalSeconds);
+        _scanCpu.Inc(cpu.TotalSeconds);
+        Interlocked.Increment(ref _observations);
+    }
+
+    public void ViewUpdated(TimeSpan latency)
+    {
+        _updateLatency.Observe(latency.TotalSeconds);
+        Interlocked.Increment(ref _observations);
+    }
 
     private void Export(NodeView view)
     {

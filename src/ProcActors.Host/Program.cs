@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ProcActors.Actors;
 using ProcActors.Tracking.Grouping;
-using Prometheus;
 
 namespace ProcActors.Host;
 
@@ -46,15 +45,21 @@ internal static class Program
 
     private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(QuietHost.WebOptions);
         ConfigureLogging(builder.Logging, options);
+        // Under systemd only (a no-op elsewhere): Type=notify readiness once listening, journald's log format.
+        builder.Services.AddSystemd();
         builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress));
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
 
         var app = builder.Build();
-        var registry = app.Services.GetRequiredService<CollectorRegistry>();
+        var page = app.Services.GetRequiredService<MetricsPage>();
         var store = app.Services.GetRequiredService<NodeViewStore>();
-        app.MapMetrics(options.TelemetryPath, registry);
+        app.MapGet(options.TelemetryPath, async context =>
+        {
+            context.Response.ContentType = MetricsPage.ContentType;
+            await page.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        });
         app.MapGet("/", () => Results.Content(StatusPage.Render(store.Current, options.TelemetryPath), "text/html; charset=utf-8"));
         try
         {
@@ -71,12 +76,12 @@ internal static class Program
     /// <summary>-once-to-stdout-delay: scan, wait, scan again, print the metrics text, exit.</summary>
     private static async Task<int> RunOnceAsync(AgentOptions options, IProcNamer namer, TimeSpan delay)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(QuietHost.Settings);
         ConfigureLogging(builder.Logging, options);
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: false));
         using var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
-        var registry = host.Services.GetRequiredService<CollectorRegistry>();
+        var page = host.Services.GetRequiredService<MetricsPage>();
         var store = host.Services.GetRequiredService<NodeViewStore>();
         var scanner = await host.Services.GetRequiredService<ActorRegistry>().GetAsync<ScannerActor>().ConfigureAwait(false);
         using var timeout = new CancellationTokenSource(delay + TimeSpan.FromMinutes(2));
@@ -89,7 +94,7 @@ internal static class Program
 
         await using (var stdout = Console.OpenStandardOutput())
         {
-            await registry.CollectAndExportAsTextAsync(stdout, timeout.Token).ConfigureAwait(false);
+            await page.WriteAsync(stdout, timeout.Token).ConfigureAwait(false);
         }
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;

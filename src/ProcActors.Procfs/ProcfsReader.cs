@@ -14,6 +14,20 @@ public sealed record ProcfsOptions
 
     /// <summary>Read wchan (the kernel function a sleeping task waits in).</summary>
     public bool Wchan { get; init; } = true;
+
+    /// <summary>
+    /// Re-read a process's smaps_rollup only when its resident, virtual or swapped size changed, or after this many
+    /// scans (1: every scan). See <see cref="ReadMemory"/> for the rules.
+    /// </summary>
+    public int SmapsEveryScans { get; init; } = 1;
+
+    /// <summary>Re-read a process's limits after this many scans (1: every scan).</summary>
+    public int LimitsEveryScans { get; init; } = 1;
+
+    /// <summary>Keep a task's wchan while its state and context switches are unchanged (exact: it has not run since).</summary>
+    public bool ReuseUnchangedWchan { get; init; }
+
+    internal bool Adaptive => SmapsEveryScans > 1 || LimitsEveryScans > 1 || ReuseUnchangedWchan;
 }
 
 /// <summary>
@@ -36,12 +50,16 @@ public sealed class ProcfsReader : IProcSource
     private readonly bool _fdCountInSize;
     private ProcStat _stat;
     private ProcStatus _status;
+    private readonly ReadMemory? _memory;
 
     public ProcfsReader(string root = "/proc", ProcfsOptions? options = null)
     {
         Root = root;
         _path = new ProcPath(root);
         _options = options ?? new ProcfsOptions();
+        if (_options.SmapsEveryScans < 1 || _options.LimitsEveryScans < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "re-read intervals are counted in scans, at least 1");
+        _memory = _options.Adaptive ? new ReadMemory() : null;
         System = ReadSystemInfo();
         _fdCountInSize = FdCountInSize();
     }
@@ -63,6 +81,7 @@ public sealed class ProcfsReader : IProcSource
     {
         _pids.Clear();
         _index = -1;
+        _memory?.BeginScan();
         ulong? uptime = null;
         if (_file.Read(_path.Of("uptime"u8), out var content) == 0 &&
             UptimeParser.TryParseTicks(content, System.ClockTicksPerSecond, out var ticks))
@@ -77,7 +96,11 @@ public sealed class ProcfsReader : IProcSource
 
     public bool MoveNext()
     {
-        if (++_index >= _pids.Count) return false;
+        if (++_index >= _pids.Count)
+        {
+            _memory?.EndScan();
+            return false;
+        }
         var pid = _pids[_index];
         _commLength = 0;
         _status = default;
@@ -130,6 +153,9 @@ public sealed class ProcfsReader : IProcSource
         metrics.Counts.NonvoluntaryCtxSwitches = _status.NonvoluntaryCtxSwitches;
         metrics.Memory.SwapBytes = _status.SwapBytes;
 
+        var memo = _memory?.For(Current);
+        var scan = _memory?.Scan ?? 0;
+
         // Everything below is secondary: a failure leaves that part at zero and marks the read partial.
         rc = _file.Read(_path.Of(pid, "io"u8), out content);
         if (rc == 0 && IoParser.TryParse(content, out var io))
@@ -145,32 +171,62 @@ public sealed class ProcfsReader : IProcSource
         else if (Gone(rc)) return ReadStatus.Vanished;
         else metrics.Missing |= MissingParts.OpenFds;
 
-        rc = _file.Read(_path.Of(pid, "limits"u8), out content);
-        if (rc == 0 && LimitsParser.TryParseMaxOpenFiles(content, out var limit)) metrics.FdLimit = limit;
-        else if (Gone(rc)) return ReadStatus.Vanished;
-        else metrics.Missing |= MissingParts.FdLimit;
+        if (memo is not null && memo.LimitsFresh(scan, _options.LimitsEveryScans)) metrics.FdLimit = memo.FdLimit;
+        else
+        {
+            rc = _file.Read(_path.Of(pid, "limits"u8), out content);
+            if (rc == 0 && LimitsParser.TryParseMaxOpenFiles(content, out var limit))
+            {
+                metrics.FdLimit = limit;
+                if (memo is not null) (memo.FdLimit, memo.LimitsReadInScan) = (limit, scan);
+            }
+            else if (Gone(rc)) return ReadStatus.Vanished;
+            else metrics.Missing |= MissingParts.FdLimit;
+        }
 
         // Kernel threads have no address space (vsize 0): their smaps_rollup fails with ESRCH and would hold nothing.
         if (_options.GatherSmaps && _stat.VirtualBytes > 0)
         {
-            rc = _file.Read(_path.Of(pid, "smaps_rollup"u8), out content);
-            if (rc == 0 && SmapsRollupParser.TryParse(content, out var rollup))
+            if (memo is not null && memo.SmapsFresh(scan, _options.SmapsEveryScans, _stat.ResidentPages, _stat.VirtualBytes, _status.SwapBytes))
             {
-                metrics.Memory.ProportionalBytes = rollup.ProportionalBytes;
-                metrics.Memory.ProportionalSwapBytes = rollup.ProportionalSwapBytes;
+                metrics.Memory.ProportionalBytes = memo.ProportionalBytes;
+                metrics.Memory.ProportionalSwapBytes = memo.ProportionalSwapBytes;
             }
-            else if (Gone(rc)) return ReadStatus.Vanished;
-            else metrics.Missing |= MissingParts.Smaps;
+            else
+            {
+                rc = _file.Read(_path.Of(pid, "smaps_rollup"u8), out content);
+                if (rc == 0 && SmapsRollupParser.TryParse(content, out var rollup))
+                {
+                    metrics.Memory.ProportionalBytes = rollup.ProportionalBytes;
+                    metrics.Memory.ProportionalSwapBytes = rollup.ProportionalSwapBytes;
+                    if (memo is not null && _options.SmapsEveryScans > 1)
+                    {
+                        (memo.SmapsResidentPages, memo.SmapsVirtualBytes, memo.SmapsSwapBytes) = (_stat.ResidentPages, _stat.VirtualBytes, _status.SwapBytes);
+                        (memo.ProportionalBytes, memo.ProportionalSwapBytes, memo.SmapsReadInScan) = (rollup.ProportionalBytes, rollup.ProportionalSwapBytes, scan);
+                    }
+                }
+                else if (Gone(rc)) return ReadStatus.Vanished;
+                else metrics.Missing |= MissingParts.Smaps;
+            }
         }
 
         metrics.States = default;
         // Like process-exporter, a single-threaded process is its own only thread: its task/ adds nothing.
         var readThreads = _options.Threads && _stat.NumThreads > 1;
         // With its threads read, the process's own wchan is its main thread's, read there.
-        if (_options.Wchan && !readThreads) metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
+        if (_options.Wchan && !readThreads)
+        {
+            var switches = _status.VoluntaryCtxSwitches + _status.NonvoluntaryCtxSwitches;
+            if (memo is not null && _options.ReuseUnchangedWchan)
+            {
+                if (memo.Wchan.Holds(_stat.State, switches)) metrics.Wchan = memo.Wchan.Wchan;
+                else memo.Wchan.Remember(_stat.State, switches, metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8)));
+            }
+            else metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
+        }
         if (readThreads)
         {
-            switch (ReadThreads(pid, ref metrics))
+            switch (ReadThreads(pid, ref metrics, _options.ReuseUnchangedWchan ? memo : null, scan))
             {
                 case ReadStatus.Vanished: return ReadStatus.Vanished;
                 case ReadStatus.Ok:
@@ -213,7 +269,7 @@ public sealed class ProcfsReader : IProcSource
         return ReadStatus.Ok;
     }
 
-    private ReadStatus ReadThreads(int pid, ref ProcMetrics metrics)
+    private ReadStatus ReadThreads(int pid, ref ProcMetrics metrics, ReadMemory.Entry? memo, long scan)
     {
         _tids.Clear();
         var rc = FileBuffer.ListNumericEntries(_path.Of(pid, "task"u8), _tids);
@@ -259,10 +315,11 @@ public sealed class ProcfsReader : IProcSource
             else if (ThreadGone(rc, pid, tid)) continue;
             else partial = true;
 
-            thread.Wchan = _options.Wchan ? ReadWchan(_path.Of(pid, tid, "wchan"u8)) : null;
+            thread.Wchan = _options.Wchan ? ThreadWchan(pid, tid, stat.State, thread.Counts, memo, scan) : null;
             metrics.States.Add(stat.State);
             count++;
         }
+        memo?.EndThreads(scan, count);
         metrics.Threads = _threads;
         metrics.ThreadCount = count;
         return partial ? ReadStatus.Partial : ReadStatus.Ok;
@@ -303,6 +360,17 @@ public sealed class ProcfsReader : IProcSource
 
     /// <summary>True on a procfs whose fd/ sizes are descriptor counts (older kernels report 0): our own process has descriptors.</summary>
     private bool FdCountInSize() => LibC.IsProcfs(_path.Of("self"u8)) && LibC.SizeOf(_path.Of("self/fd"u8)) > 0;
+
+    private string? ThreadWchan(int pid, int tid, byte state, in ProcCounts counts, ReadMemory.Entry? memo, long scan)
+    {
+        if (memo is null) return ReadWchan(_path.Of(pid, tid, "wchan"u8));
+        ref var known = ref memo.Thread(tid, scan);
+        var switches = counts.VoluntaryCtxSwitches + counts.NonvoluntaryCtxSwitches;
+        if (known.Holds(state, switches)) return known.Wchan;
+        var wchan = ReadWchan(_path.Of(pid, tid, "wchan"u8));
+        known.Remember(state, switches, wchan);
+        return wchan;
+    }
 
     private string? ReadWchan(ReadOnlySpan<byte> path)
     {

@@ -10,7 +10,7 @@ internal sealed class RecordingTelemetry : IAgentTelemetry
 
     public int Updates => Volatile.Read(ref _updates);
 
-    public void ScanCompleted(TimeSpan duration) => Interlocked.Increment(ref _scans);
+    public void ScanCompleted(TimeSpan duration, TimeSpan cpu) => Interlocked.Increment(ref _scans);
 
     public void ViewUpdated(TimeSpan latency) => Interlocked.Increment(ref _updates);
 }

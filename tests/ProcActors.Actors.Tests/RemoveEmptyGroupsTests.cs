@@ -56,7 +56,7 @@ public sealed class RemoveEmptyGroupsTests(ITestOutputHelper output) : Akka.Host
 
     private sealed class NoTelemetry : IAgentTelemetry
     {
-        public void ScanCompleted(TimeSpan duration)
+        public void ScanCompleted(TimeSpan duration, TimeSpan cpu)
         {
         }
 

@@ -139,7 +139,11 @@ public sealed class RecordingTelemetry : IAgentTelemetry
 {
     public ScenarioMetrics? Metrics { get; set; }
 
-    public void ScanCompleted(TimeSpan duration) => Metrics?.Record("scan duration (scanner thread)", duration.TotalMilliseconds, "ms");
+    public void ScanCompleted(TimeSpan duration, TimeSpan cpu)
+    {
+        Metrics?.Record("scan duration (scanner thread)", duration.TotalMilliseconds, "ms");
+        Metrics?.Record("scan CPU (scanner thread)", cpu.TotalMilliseconds, "ms");
+    }
 
     public void ViewUpdated(TimeSpan latency) => Metrics?.Record("pipeline update latency (scan start → view)", latency.TotalMilliseconds, "ms");
 }

@@ -1,0 +1,87 @@
+using ProcActors.Actors;
+using ProcActors.Actors.View;
+using ProcActors.Procfs;
+using ProcActors.Tracking;
+using Prometheus;
+
+namespace ProcActors.Host.Tests;
+
+public sealed class MetricsPageTests
+{
+    private readonly CollectorRegistry _cycle = Metrics.NewCustomRegistry();
+    private readonly CollectorRegistry _live = Metrics.NewCustomRegistry();
+    private readonly NodeViewStore _store = new(NodeView.Empty("n", 100));
+    private readonly ExporterMetrics _metrics;
+    private readonly MetricsPage _page;
+    private readonly Counter _scrapes;
+
+    public MetricsPageTests()
+    {
+        _metrics = new ExporterMetrics(_cycle, _store, 100, gatherSmaps: true, threads: true);
+        _page = new MetricsPage(_cycle, _metrics, _live);
+        _scrapes = Metrics.WithCustomRegistry(_live).CreateCounter("test_live_scrapes_total", "moves on every scrape");
+    }
+
+    private void Publish(long cycle, ulong cpuTicks) =>
+        _store.Publish(NodeView.Empty("n", 100) with
+        {
+            Cycle = cycle,
+            Groups = new Dictionary<string, GroupView>
+            {
+                ["web"] = new(new GroupStats { Name = "web", Procs = 1, Counts = new ProcCounts { CpuUserTicks = cpuTicks } }, 0, 0, 0, []),
+            },
+            Counters = new AgentCounters { Cycles = cycle },
+        });
+
+    private async Task<MetricsText> ScrapeAsync()
+    {
+        _scrapes.Inc();
+        using var stream = new MemoryStream();
+        await _page.WriteAsync(stream, TestContext.Current.CancellationToken);
+        return MetricsText.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    [Fact]
+    public async Task The_views_text_is_rendered_once_per_change_and_the_live_part_every_scrape()
+    {
+        Publish(1, cpuTicks: 100);
+        var first = await ScrapeAsync();
+        var second = await ScrapeAsync();
+
+        Assert.Equal(1, _page.Renders);
+        Assert.Equal(1, first.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"));
+        Assert.Equal(1, second.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"));
+        Assert.Equal(1, first.Value("test_live_scrapes_total"));
+        Assert.Equal(2, second.Value("test_live_scrapes_total"));
+
+        Publish(2, cpuTicks: 300);
+        var third = await ScrapeAsync();
+        Assert.Equal(2, _page.Renders);
+        Assert.Equal(3, third.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"));
+        Assert.Equal(2, third.Value("procactors_cycles_total"));
+    }
+
+    [Fact]
+    public async Task A_scan_observed_after_the_view_is_served_at_the_next_scrape_with_its_cpu()
+    {
+        Publish(1, cpuTicks: 100);
+        await ScrapeAsync();
+
+        _metrics.ScanCompleted(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(20));
+        var m = await ScrapeAsync();
+
+        Assert.Equal(2, _page.Renders);
+        Assert.Equal(0.02, m.Value("procactors_scan_cpu_seconds_total"), 9);
+        Assert.Equal(1, m.Value("procactors_scan_duration_seconds_count"));
+    }
+
+    [Fact]
+    public async Task Concurrent_scrapes_after_a_change_render_it_once()
+    {
+        Publish(1, cpuTicks: 100);
+        var pages = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(ScrapeAsync)));
+
+        Assert.Equal(1, _page.Renders);
+        Assert.All(pages, p => Assert.Equal(1, p.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user")));
+    }
+}
