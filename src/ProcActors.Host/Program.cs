@@ -15,45 +15,36 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
-        AgentOptions options;
-        IProcNamer namer;
-        try
+        if (AgentStartup.TryPrepare(args, Console.Error, out var agent) is { } exitCode) return exitCode;
+        var (options, namer, web) = agent!;
+        if (options.Help)
         {
-            options = CommandLine.Parse(args);
-            if (options.Help)
-            {
-                Console.Out.Write(CommandLine.Usage());
-                return 0;
-            }
-            if (options.Version)
-            {
-                Console.Out.WriteLine($"procactors version {AgentVersion.Current}");
-                return 0;
-            }
-            namer = AgentComposition.CreateNamer(options);
-            options.Persistence.Prepare();
+            Console.Out.Write(CommandLine.Usage());
+            return 0;
         }
-        catch (Exception ex) when (ex is UsageException or ConfigException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        if (options.Version)
         {
-            await Console.Error.WriteLineAsync($"procactors: {ex.Message}").ConfigureAwait(false);
-            return 2;
+            Console.Out.WriteLine($"procactors version {AgentVersion.Current}");
+            return 0;
         }
 
         return options.OnceToStdoutDelay is { } delay
             ? await RunOnceAsync(options, namer, delay).ConfigureAwait(false)
-            : await ServeAsync(options, namer).ConfigureAwait(false);
+            : await ServeAsync(options, namer, web).ConfigureAwait(false);
     }
 
-    private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer)
+    private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer, WebConfig? web)
     {
         var builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, options);
-        builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress));
+        builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress, WebSecurity.Scheme(web)));
+        WebSecurity.ConfigureTls(builder.WebHost, web?.Tls);
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
 
         var app = builder.Build();
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
         var store = app.Services.GetRequiredService<NodeViewStore>();
+        app.UseBasicAuth(web);
         app.MapMetrics(options.TelemetryPath, registry);
         app.MapGet("/", () => Results.Content(StatusPage.Render(store.Current, options.TelemetryPath), "text/html; charset=utf-8"));
         try
@@ -109,6 +100,6 @@ internal static class Program
 /// <summary>Go listen addresses (":9256", "host:9256", "[::1]:9256") as ASP.NET Core URLs.</summary>
 public static class ListenAddress
 {
-    public static string ToUrl(string address) =>
-        address.StartsWith(':') ? $"http://0.0.0.0{address}" : $"http://{address}";
+    public static string ToUrl(string address, string scheme = "http") =>
+        address.StartsWith(':') ? $"{scheme}://0.0.0.0{address}" : $"{scheme}://{address}";
 }
