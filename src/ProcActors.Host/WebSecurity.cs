@@ -17,6 +17,8 @@ public static class WebSecurity
     public static void ConfigureTls(IWebHostBuilder web, TlsServerConfig? tls)
     {
         if (tls is null) return;
+        // The slim builder leaves HTTPS out unless asked for.
+        web.UseKestrelHttpsConfiguration();
         web.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
         {
             https.ServerCertificate = tls.Certificate;

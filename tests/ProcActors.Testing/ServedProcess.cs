@@ -35,6 +35,8 @@ public class ServedProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    public bool IsRunning => !_process.HasExited;
+
     public string Output
     {
         get
