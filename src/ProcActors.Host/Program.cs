@@ -47,6 +47,7 @@ internal static class Program
         app.UseBasicAuth(web);
         app.MapMetrics(options.TelemetryPath, registry);
         app.MapGet("/", () => Results.Content(StatusPage.Render(store.Current, options.TelemetryPath), "text/html; charset=utf-8"));
+        using var reload = app.MapConfigReload(options);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

@@ -47,6 +47,8 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     private readonly Dictionary<int, int> _pendingByPid = [];
     private ulong? _previousUptime;
     private ProcMetrics _metrics;
+    private IProcNamer _namer = namer;
+    private bool _renameAll;
 
     public ProcRegistry Registry { get; } = new();
 
@@ -56,11 +58,24 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     /// </summary>
     public void Resume(ulong previousUptimeTicks) => _previousUptime = previousUptimeTicks;
 
+    /// <summary>
+    /// A reloaded configuration: the next scan names every process again, as a recheck does, so a process whose
+    /// group is unchanged continues in it and one the new rules name otherwise moves (its past stays in the old group).
+    /// Not to be called during a scan.
+    /// </summary>
+    public void ReplaceNamer(IProcNamer replacement)
+    {
+        _namer = replacement;
+        _renameAll = true;
+    }
+
     public ScanResult Scan(IProcSource source, IProcSink sink)
     {
         if (!source.BeginScan(out var start, out var error))
             return new ScanResult { Error = error, UptimeTicks = _previousUptime, BootTimeSeconds = source.BootTimeSeconds };
         Registry.BeginCycle();
+        var renameAll = _renameAll;
+        _renameAll = false;
         _pending.Clear();
         _pendingByPid.Clear();
         int listed = 0, observed = 0, vanished = 0, permission = 0, failed = 0, partial = 0;
@@ -72,7 +87,7 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
             var id = source.Current;
             var known = Registry.TryTouch(id, out var group);
             // A process to name again is read as if new: a changed name makes it a member of another group.
-            if (known && ShouldRecheck(id, start.UptimeTicks)) known = false;
+            if (known && (renameAll || ShouldRecheck(id, start.UptimeTicks))) known = false;
             else if (known && group is null) continue;
 
             var status = source.ReadMetrics(ref _metrics);
@@ -135,7 +150,7 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     /// <summary>New processes are named after the whole table is read, so that a child can find a parent seen later in the same scan.</summary>
     private int NameAndObserveNew(IProcSink sink, ulong? uptimeNow)
     {
-        foreach (var pending in _pending) pending.Group = namer.Name(pending.Static);
+        foreach (var pending in _pending) pending.Group = _namer.Name(pending.Static);
         if (_options.Children)
         {
             foreach (var pending in _pending) pending.Group ??= InheritedGroup(pending, depth: 0);
