@@ -84,6 +84,12 @@ public class ServedProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends a signal (e.g. 1, SIGHUP) to the program.</summary>
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>SIGKILL: no shutdown code runs.</summary>
     public async Task KillHardAsync()
     {
