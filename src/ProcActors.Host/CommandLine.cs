@@ -28,7 +28,6 @@ public sealed record AgentOptions
     public string? WebConfigFile { get; init; }
     public bool WebEnableLifecycle { get; init; }
     public bool RedactCmdline { get; init; }
-    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -66,7 +65,6 @@ public static class CommandLine
         ["web.config.file"] = new("path to a web configuration file (exporter-toolkit format) enabling TLS and/or basic authentication", false, (o, v) => o with { WebConfigFile = v }),
         ["web.enable-lifecycle"] = new("enable POST /-/reload to re-read -config.path (SIGHUP always does)", true, (o, v) => o with { WebEnableLifecycle = Bool("web.enable-lifecycle", v) }),
         ["redact-cmdline"] = new("hide command-line arguments (all but the program) in the Ask API, the page and name templates", true, (o, v) => o with { RedactCmdline = Bool("redact-cmdline", v) }),
-        ["read-timeout"] = new("a read of one process's /proc files that takes longer is abandoned, counted, and the process skipped (default 2s)", false, (o, v) => o with { ReadTimeout = Positive("read-timeout", Duration("read-timeout", v)) }),
     };
 
     public static AgentOptions Parse(IReadOnlyList<string> args)

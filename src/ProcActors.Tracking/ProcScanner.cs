@@ -14,6 +14,12 @@ public sealed record ScannerOptions
 
     /// <summary>Name a process again on every scan while it is younger than this; zero turns it off.</summary>
     public TimeSpan RecheckTimeLimit { get; init; }
+
+    /// <summary>
+    /// Keep only the program of a command line past naming (--redact-cmdline): rules still match the arguments, but
+    /// nothing downstream (the Ask API, the page) holds them — they may carry passwords and tokens.
+    /// </summary>
+    public bool RedactCmdline { get; init; }
 }
 
 /// <summary>What one scan saw and could not read.</summary>
@@ -165,7 +171,9 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
             {
                 Id = pending.Static.Id,
                 Group = pending.Group,
-                Static = pending.Static,
+                Static = _options.RedactCmdline && pending.Static.Cmdline.Count > 1
+                    ? pending.Static with { Cmdline = [pending.Static.Cmdline[0]] }
+                    : pending.Static,
                 CountFromStart = _previousUptime is { } previous && pending.Static.Id.StartTicks > previous,
                 Metrics = pending.Metrics,
             };

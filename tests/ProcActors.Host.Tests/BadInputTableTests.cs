@@ -21,7 +21,6 @@ public sealed class BadInputTableTests : IDisposable
         { "duration with unknown unit", ["-scan-interval=5d"], [], "invalid duration \"5d\" for -scan-interval" },
         { "negative duration", ["-recheck-with-time-limit=-1s"], [], "invalid duration \"-1s\" for -recheck-with-time-limit" },
         { "zero interval", ["--scan-interval=0"], [], "for -scan-interval: must be positive" },
-        { "zero read timeout", ["-read-timeout=0"], [], "for -read-timeout: must be positive" },
         { "stray argument", ["stray"], [], "unexpected argument \"stray\"" },
         { "bare double dash", ["--"], [], "unexpected argument \"--\"" },
         { "zero snapshot period", ["-snapshot-every=0"], [], "invalid value \"0\" for -snapshot-every" },
@@ -88,7 +87,7 @@ public sealed class BadInputTableTests : IDisposable
     {
         var args = Materialize(
             ["-config.path", "{dir}/ok.yml", "-web.config.file", "{dir}/w.yml", "-web.listen-address=[::1]:0", "-web.enable-lifecycle",
-                "-read-timeout=500ms", "-redact-cmdline", "-persistence=none", "-web.telemetry-path=/m"],
+                "-redact-cmdline", "-persistence=none", "-web.telemetry-path=/m"],
             ["ok.yml", "process_names:\n  - comm: [a]\n", "w.yml", "basic_auth_users:\n  u: $2y$10$abcdefghijklmnopqrstuuJQ0nq8K4Qk0aDKG9Dxs3aXxR0aJDs5W\n"]);
         var error = new StringWriter();
         Assert.Null(AgentStartup.TryPrepare(args, error, out var agent));

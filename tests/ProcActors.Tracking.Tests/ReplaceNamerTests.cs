@@ -46,4 +46,20 @@ public sealed class ReplaceNamerTests
         Assert.Equal(3, _source.StaticReads - staticReads);
         Assert.Equal(2UL, Group(tracker, "cache").Counts.CpuUserTicks);
     }
+
+    [Fact]
+    public void Redacted_command_lines_are_named_by_their_arguments_but_keep_only_the_program()
+    {
+        var tracker = new LocalTracker(new ArgumentNamer(), new ScannerOptions { RedactCmdline = true });
+        _source.Add(10, "python", cmdline: ["/usr/bin/python", "serve", "--password=hunter2"]);
+        tracker.Update(_source);
+
+        Assert.Equal(1, Group(tracker, "serve").Procs);
+        Assert.Equal(["/usr/bin/python"], tracker.Tracker.Procs.Single().Static!.Cmdline);
+    }
+
+    private sealed class ArgumentNamer : Grouping.IProcNamer
+    {
+        public string? Name(ProcStatic proc) => proc.Cmdline.Count > 1 ? proc.Cmdline[1] : null;
+    }
 }
