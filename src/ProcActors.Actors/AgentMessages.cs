@@ -10,6 +10,9 @@ public sealed record ScanNow
     public static readonly ScanNow Instance = new();
 }
 
+/// <summary>A reloaded grouping configuration: the scanner names every process with it from its next scan on.</summary>
+public sealed record ReplaceNamer(Tracking.Grouping.IProcNamer Namer) : INoSerializationVerificationNeeded;
+
 internal sealed record ScanTick : INoSerializationVerificationNeeded, IDeadLetterSuppression
 {
     public static readonly ScanTick Instance = new();

@@ -30,6 +30,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private bool _scanning;
     private bool _scanRequested;
     private bool _ready;
+    private ReplaceNamer? _replacement;
 
     public ScannerActor(AgentSettings settings, ChannelWriter<ScanBatch> writer, IAgentTelemetry telemetry, IActorRef aggregator, IActorRef router)
     {
@@ -59,9 +60,17 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
             if (_scanning || !_ready) _scanRequested = true;
             else StartScan();
         });
+        // The scanner is not touched while its scan runs on another thread: a new namer waits for the scan's end.
+        Receive<ReplaceNamer>(replace =>
+        {
+            if (_scanning) _replacement = replace;
+            else _scanner.ReplaceNamer(replace.Namer);
+        });
         Receive<ScanFinished>(finished =>
         {
             _scanning = false;
+            if (_replacement is { } replacement) _scanner.ReplaceNamer(replacement.Namer);
+            _replacement = null;
             if (finished.Failure is not null) _log.Error(finished.Failure, "Scan {0} failed", finished.Cycle);
             if (!_scanRequested) return;
             _scanRequested = false;

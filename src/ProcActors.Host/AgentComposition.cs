@@ -50,6 +50,7 @@ public static class AgentComposition
             Children = options.Children,
             Recheck = options.Recheck,
             RecheckTimeLimit = options.RecheckWithTimeLimit,
+            RedactCmdline = options.RedactCmdline,
         },
         // As in process-exporter, -threads=false only hides the thread_* series: states, wchan and context switches
         // of multi-threaded processes still come from their threads.

@@ -29,6 +29,9 @@ public sealed record AgentOptions
     public bool AdaptiveReads { get; init; } = true;
     public int SmapsEvery { get; init; } = 12;
     public int LimitsEvery { get; init; } = 12;
+    public string? WebConfigFile { get; init; }
+    public bool WebEnableLifecycle { get; init; }
+    public bool RedactCmdline { get; init; }
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -67,6 +70,9 @@ public static class CommandLine
         ["smaps-every"] = new("with adaptive reads, re-read a process's smaps_rollup when its resident, virtual or swapped size changed, and at least every this many scans (default 12)", false, (o, v) => o with { SmapsEvery = PositiveInt("smaps-every", v) }),
         ["limits-every"] = new("with adaptive reads, re-read a process's limits every this many scans (default 12)", false, (o, v) => o with { LimitsEvery = PositiveInt("limits-every", v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
+        ["web.config.file"] = new("path to a web configuration file (exporter-toolkit format) enabling TLS and/or basic authentication", false, (o, v) => o with { WebConfigFile = v }),
+        ["web.enable-lifecycle"] = new("enable POST /-/reload to re-read -config.path (SIGHUP always does)", true, (o, v) => o with { WebEnableLifecycle = Bool("web.enable-lifecycle", v) }),
+        ["redact-cmdline"] = new("hide command-line arguments (all but the program) in the Ask API, the page and name templates", true, (o, v) => o with { RedactCmdline = Bool("redact-cmdline", v) }),
     };
 
     public static AgentOptions Parse(IReadOnlyList<string> args)

@@ -14,53 +14,45 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
-        AgentOptions options;
-        IProcNamer namer;
-        try
+        if (AgentStartup.TryPrepare(args, Console.Error, out var agent) is { } exitCode) return exitCode;
+        var (options, namer, web) = agent!;
+        if (options.Help)
         {
-            options = CommandLine.Parse(args);
-            if (options.Help)
-            {
-                Console.Out.Write(CommandLine.Usage());
-                return 0;
-            }
-            if (options.Version)
-            {
-                Console.Out.WriteLine($"procactors version {AgentVersion.Current}");
-                return 0;
-            }
-            // The store is not touched here: a locked or unreachable one must not keep the agent from monitoring.
-            namer = AgentComposition.CreateNamer(options);
+            Console.Out.Write(CommandLine.Usage());
+            return 0;
         }
-        catch (Exception ex) when (ex is UsageException or ConfigException)
+        if (options.Version)
         {
-            await Console.Error.WriteLineAsync($"procactors: {ex.Message}").ConfigureAwait(false);
-            return 2;
+            Console.Out.WriteLine($"procactors version {AgentVersion.Current}");
+            return 0;
         }
 
         return options.OnceToStdoutDelay is { } delay
             ? await RunOnceAsync(options, namer, delay).ConfigureAwait(false)
-            : await ServeAsync(options, namer).ConfigureAwait(false);
+            : await ServeAsync(options, namer, web).ConfigureAwait(false);
     }
 
-    private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer)
+    private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer, WebConfig? web)
     {
         var builder = WebApplication.CreateSlimBuilder(QuietHost.WebOptions);
         ConfigureLogging(builder.Logging, options);
         // Under systemd only (a no-op elsewhere): Type=notify readiness once listening, journald's log format.
         builder.Services.AddSystemd();
-        builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress));
+        builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress, WebSecurity.Scheme(web)));
+        WebSecurity.ConfigureTls(builder.WebHost, web?.Tls);
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
 
         var app = builder.Build();
         var page = app.Services.GetRequiredService<MetricsPage>();
         var store = app.Services.GetRequiredService<NodeViewStore>();
+        app.UseBasicAuth(web);
         app.MapGet(options.TelemetryPath, async context =>
         {
             context.Response.ContentType = MetricsPage.ContentType;
             await page.WriteAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/", () => Results.Content(StatusPage.Render(store.Current, options.TelemetryPath), "text/html; charset=utf-8"));
+        using var reload = app.MapConfigReload(options);
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -114,6 +106,6 @@ internal static class Program
 /// <summary>Go listen addresses (":9256", "host:9256", "[::1]:9256") as ASP.NET Core URLs.</summary>
 public static class ListenAddress
 {
-    public static string ToUrl(string address) =>
-        address.StartsWith(':') ? $"http://0.0.0.0{address}" : $"http://{address}";
+    public static string ToUrl(string address, string scheme = "http") =>
+        address.StartsWith(':') ? $"{scheme}://0.0.0.0{address}" : $"{scheme}://{address}";
 }

@@ -12,13 +12,17 @@ public struct ProcStatus
     public ulong SwapBytes;
 }
 
-/// <summary>Parses /proc/[pid]/status: "Key:\tvalue" lines. Unknown lines are skipped; a known line that does not parse fails.</summary>
+/// <summary>
+/// Parses /proc/[pid]/status: "Key:\tvalue" lines. Unknown lines are skipped; a known line that does not parse fails,
+/// and so does a file without its counter lines: a cut-off status read as zero switches would make the next full
+/// read count the process's whole history again.
+/// </summary>
 public static class StatusParser
 {
     public static bool TryParse(ReadOnlySpan<byte> content, out ProcStatus status)
     {
         status = default;
-        var sawUid = false;
+        bool sawUid = false, sawVoluntary = false, sawNonvoluntary = false;
         var rest = content;
         while (Fields.NextKeyValue(ref rest, out var key, out var value))
         {
@@ -36,12 +40,14 @@ public static class StatusParser
                     break;
                 case (byte)'v' when key.SequenceEqual("voluntary_ctxt_switches"u8):
                     if (!Fields.TryUInt64(value.Trim((byte)'\t').Trim((byte)' '), out status.VoluntaryCtxSwitches)) return false;
+                    sawVoluntary = true;
                     break;
                 case (byte)'n' when key.SequenceEqual("nonvoluntary_ctxt_switches"u8):
                     if (!Fields.TryUInt64(value.Trim((byte)'\t').Trim((byte)' '), out status.NonvoluntaryCtxSwitches)) return false;
+                    sawNonvoluntary = true;
                     break;
             }
         }
-        return sawUid;
+        return sawUid && sawVoluntary && sawNonvoluntary;
     }
 }

@@ -14,6 +14,12 @@ public sealed record ScannerOptions
 
     /// <summary>Name a process again on every scan while it is younger than this; zero turns it off.</summary>
     public TimeSpan RecheckTimeLimit { get; init; }
+
+    /// <summary>
+    /// Keep only the program of a command line past naming (--redact-cmdline): rules still match the arguments, but
+    /// nothing downstream (the Ask API, the page) holds them — they may carry passwords and tokens.
+    /// </summary>
+    public bool RedactCmdline { get; init; }
 }
 
 /// <summary>What one scan saw and could not read.</summary>
@@ -47,6 +53,8 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     private readonly Dictionary<int, int> _pendingByPid = [];
     private ulong? _previousUptime;
     private ProcMetrics _metrics;
+    private IProcNamer _namer = namer;
+    private bool _renameAll;
 
     public ProcRegistry Registry { get; } = new();
 
@@ -56,11 +64,24 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     /// </summary>
     public void Resume(ulong previousUptimeTicks) => _previousUptime = previousUptimeTicks;
 
+    /// <summary>
+    /// A reloaded configuration: the next scan names every process again, as a recheck does, so a process whose
+    /// group is unchanged continues in it and one the new rules name otherwise moves (its past stays in the old group).
+    /// Not to be called during a scan.
+    /// </summary>
+    public void ReplaceNamer(IProcNamer replacement)
+    {
+        _namer = replacement;
+        _renameAll = true;
+    }
+
     public ScanResult Scan(IProcSource source, IProcSink sink)
     {
         if (!source.BeginScan(out var start, out var error))
             return new ScanResult { Error = error, UptimeTicks = _previousUptime, BootTimeSeconds = source.BootTimeSeconds };
         Registry.BeginCycle();
+        var renameAll = _renameAll;
+        _renameAll = false;
         _pending.Clear();
         _pendingByPid.Clear();
         int listed = 0, observed = 0, vanished = 0, permission = 0, failed = 0, partial = 0;
@@ -78,7 +99,7 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
             var known = Registry.TryTouch(id, out var group);
             var trackedAs = known ? group : null;
             // A process to name again is read as if new: a changed name makes it a member of another group.
-            if (known && ShouldRecheck(id, start.UptimeTicks)) known = false;
+            if (known && (renameAll || ShouldRecheck(id, start.UptimeTicks))) known = false;
             else if (known && group is null) continue;
 
             var status = source.ReadMetrics(ref _metrics);
@@ -155,7 +176,7 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     /// <summary>New processes are named after the whole table is read, so that a child can find a parent seen later in the same scan.</summary>
     private int NameAndObserveNew(IProcSink sink, ulong? uptimeNow)
     {
-        foreach (var pending in _pending) pending.Group = namer.Name(pending.Static);
+        foreach (var pending in _pending) pending.Group = _namer.Name(pending.Static);
         if (_options.Children)
         {
             foreach (var pending in _pending) pending.Group ??= InheritedGroup(pending, depth: 0);
@@ -174,7 +195,9 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
             {
                 Id = pending.Static.Id,
                 Group = pending.Group,
-                Static = pending.Static,
+                Static = _options.RedactCmdline && pending.Static.Cmdline.Count > 1
+                    ? pending.Static with { Cmdline = [pending.Static.Cmdline[0]] }
+                    : pending.Static,
                 CountFromStart = pending.TrackedAs is null && _previousUptime is { } previous && pending.Static.Id.StartTicks > previous,
                 Metrics = pending.Metrics,
             };

@@ -66,18 +66,21 @@ public sealed class StatusParserTests
     }
 
     [Fact]
-    public void Only_the_Uid_line_is_required()
+    public void The_Uid_and_both_context_switch_lines_are_required()
     {
-        Assert.True(StatusParser.TryParse("Uid:\t1\t2\t3\t4"u8, out var status));
-
+        Assert.True(StatusParser.TryParse("Uid:\t1\t2\t3\t4\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t7"u8, out var status));
         Assert.Equal(2U, status.EffectiveUid);
-        Assert.Equal(0UL, status.VoluntaryCtxSwitches);
+        Assert.Equal(7UL, status.NonvoluntaryCtxSwitches);
+
+        // Cut off before its counters, a status would read as zero switches and the next full read would count them all again.
+        Assert.False(StatusParser.TryParse("Uid:\t1\t2\t3\t4"u8, out _));
+        Assert.False(StatusParser.TryParse("Uid:\t1\t2\t3\t4\nvoluntary_ctxt_switches:\t0\n"u8, out _));
     }
 
     [Fact]
     public void Unknown_lines_and_lines_without_a_key_are_skipped()
     {
-        var content = "no colon here\n:leading colon\nUidx:\tnot a uid\nVmSwapped:\tgarbage\nUid:\t5\t6\t7\t8\n\nvoluntary_ctxt_switches:\t9\n"u8;
+        var content = "no colon here\n:leading colon\nUidx:\tnot a uid\nVmSwapped:\tgarbage\nUid:\t5\t6\t7\t8\n\nvoluntary_ctxt_switches:\t9\nnonvoluntary_ctxt_switches:\t1\n"u8;
 
         Assert.True(StatusParser.TryParse(content, out var status));
 
@@ -107,7 +110,7 @@ public sealed class StatusParserTests
     [Fact]
     public void A_VmSwap_without_unit_is_still_kilobytes()
     {
-        Assert.True(StatusParser.TryParse("Uid:\t0\t0\t0\t0\nVmSwap:\t3\n"u8, out var status));
+        Assert.True(StatusParser.TryParse("Uid:\t0\t0\t0\t0\nVmSwap:\t3\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n"u8, out var status));
 
         Assert.Equal(3072UL, status.SwapBytes);
     }

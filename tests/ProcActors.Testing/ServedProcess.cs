@@ -35,6 +35,8 @@ public class ServedProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    public bool IsRunning => !_process.HasExited;
+
     public string Output
     {
         get
@@ -80,6 +82,12 @@ public class ServedProcess : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
         return _process.ExitCode;
+    }
+
+    /// <summary>Sends a signal (e.g. 1, SIGHUP) to the program.</summary>
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
