@@ -35,7 +35,8 @@ public sealed class ReplaceNamerTests
         Assert.Equal(3, _source.StaticReads - staticReads);
         Assert.Equal(8UL, Group(tracker, "web").Counts.CpuUserTicks);
         Assert.Equal(1, Group(tracker, "web").Procs);
-        Assert.Equal(5UL, Group(tracker, "db").Counts.CpuUserTicks);
+        // A process leaving its group takes nothing and loses nothing: the interval up to the reload counts where it was.
+        Assert.Equal(8UL, Group(tracker, "db").Counts.CpuUserTicks);
         Assert.Equal(0, Group(tracker, "db").Procs);
         Assert.Equal(1, Group(tracker, "cache").Procs);
         Assert.Equal(0UL, Group(tracker, "cache").Counts.CpuUserTicks);
