@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProcActors.Fleet;
 
 namespace ProcActors.Host;
 
@@ -25,6 +26,10 @@ public sealed record AgentOptions
     public string? NodeName { get; init; }
     public PersistenceOption Persistence { get; init; } = PersistenceOption.Default;
     public int SnapshotEvery { get; init; } = 12;
+    /// <summary>Where the cluster listens; null: remoting off (--remote none).</summary>
+    public ClusterEndpoint? Remote { get; init; } = FleetOptions.DefaultRemote;
+    public string? RemotePublic { get; init; }
+    public IReadOnlyList<ClusterEndpoint> SeedNodes { get; init; } = [];
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -59,6 +64,11 @@ public static class CommandLine
         ["persistence"] = new("where counters survive restarts: sqlite:<path> (default: $STATE_DIRECTORY or ./data, procactors.db), postgres:<connection string>, or none", false, (o, v) => o with { Persistence = PersistenceOption.Parse(v) }),
         ["snapshot-every"] = new("save the counters every this many scan cycles, and at shutdown (default 12)", false, (o, v) => o with { SnapshotEvery = PositiveInt("snapshot-every", v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
+        ["remote"] = new("HOST:PORT where this agent listens for the cluster, the CLI and clients, or none (default 127.0.0.1:4053: loopback only)", false,
+            (o, v) => o with { Remote = v == "none" ? null : Address("remote", v)[0] }),
+        ["remote-public"] = new("host name the other agents reach this one by, when it differs from --remote's (NAT, containers)", false, (o, v) => o with { RemotePublic = v }),
+        ["seed-nodes"] = new("HOST:PORT[,HOST:PORT...] (or akka.tcp://procactors@HOST:PORT) of agents to join; none: a cluster of one", false,
+            (o, v) => o with { SeedNodes = Address("seed-nodes", v) }),
     };
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -100,6 +110,19 @@ public static class CommandLine
             "0" or "f" or "false" => false,
             _ => throw new UsageException($"invalid boolean value \"{value}\" for -{name}"),
         };
+
+    private static IReadOnlyList<ClusterEndpoint> Address(string name, string value)
+    {
+        try
+        {
+            var endpoints = ClusterEndpoint.ParseList(value);
+            return endpoints.Count > 0 ? endpoints : throw new FormatException("no address given");
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"invalid value \"{value}\" for -{name}: {ex.Message}");
+        }
+    }
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0

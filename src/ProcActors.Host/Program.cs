@@ -15,6 +15,8 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args is ["query", .. var query]) return await QueryCommand.RunAsync(query).ConfigureAwait(false);
+        if (args is ["top", .. var top]) return await TopCommand.RunAsync(top).ConfigureAwait(false);
         AgentOptions options;
         IProcNamer namer;
         try
@@ -50,8 +52,10 @@ internal static class Program
         ConfigureLogging(builder.Logging, options);
         builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress));
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
+        FleetComposition.AddFleet(builder.Services, options);
 
         var app = builder.Build();
+        FleetComposition.MapFleet(app);
         var registry = app.Services.GetRequiredService<CollectorRegistry>();
         var store = app.Services.GetRequiredService<NodeViewStore>();
         app.MapMetrics(options.TelemetryPath, registry);
