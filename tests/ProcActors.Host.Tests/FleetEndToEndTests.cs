@@ -88,6 +88,14 @@ public sealed class FleetEndToEndTests : IAsyncDisposable
         }, "the three hosts' groups through the CLI");
         for (var i = 0; i < 3; i++) Assert.Contains(rows, r => r.Node == Node(i) && r.Group == Comms[i]);
 
+        // /metrics/fleet of any node serves every host's group series under a node label.
+        var fleetMetrics = await _agents[1]!.ScrapeAsync("/metrics/fleet");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(1, fleetMetrics.Value("namedprocess_namegroup_num_procs", "node", Node(i), "groupname", Comms[i]));
+            Assert.Equal(1, fleetMetrics.Value("procactors_fleet_node_status", "node", Node(i), "status", "up"));
+        }
+
         await using var client = await ProcActorsClient.ConnectAsync(Remote(0), TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         // The db process works 3 s of CPU: the counter its restarted agent must restore from SQLite.
         _trees[1].AddProcess(101, "db", starttime: 5_000, utime: 1_400, readBytes: 4096);
