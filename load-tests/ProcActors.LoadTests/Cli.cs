@@ -28,6 +28,10 @@ public sealed record LoadTestOptions
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(5);
     public int Top { get; init; } = 10;
+    /// <summary>ask-remote: HOST:PORT of an agent already running (default: one the scenario starts).</summary>
+    public string? Agent { get; init; }
+    /// <summary>ask-fleet: kill -9 the second agent halfway through the run.</summary>
+    public bool KillOne { get; init; }
     public bool Echo { get; init; }
     public bool Progress { get; init; } = true;
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
@@ -52,8 +56,13 @@ public static class Cli
                           (target: at least 4x less CPU).
           ask-local       GetGroups and GetTop (alternating) asked of the aggregator in process, open model. Target p99
                           <= 1 ms at 10k req/s.
-          ask-remote      the same over Akka.Remote (DotNetty TCP on 127.0.0.1) from a second actor system in this
-                          process (protocol records in System.Text.Json). Target p99 <= 5 ms at 5k req/s.
+          ask-remote      the same asked of a real agent in another process (the built procactors on a fixture tree of
+                          --procs processes, or --agent HOST:PORT) with the typed client over Akka.Remote. Target p99
+                          <= 5 ms at 5k req/s, every request answered.
+          ask-remote-inproc  ask-local over Akka.Remote between two actor systems of this process (calibration).
+          ask-fleet       GetFleetGroups asked of the first of 3 agent processes clustered on 127.0.0.1 (--procs each,
+                          default 2000); --kill-one kill -9s the second halfway. Target p99 <= 20 ms at 500 req/s, no
+                          request failed or over 2 s.
           soak            update-latency for a long time, sampling RSS, GC heap and tracker sizes; fails on sustained growth.
           persist         the real pipeline with snapshots to the SQL snapshot store as the host configures it (SQLite
                           file in WAL mode, and/or an own throw-away PostgreSQL server): steps save (SaveSnapshotNow →
@@ -81,6 +90,8 @@ public static class Cli
           --scan-interval D      ask-*: the agent's own scan interval meanwhile [5s]
           --top N                ask-*: GetTop's n [10]
           --echo                 ask-*: calibration: an echo actor answers with cached replies instead of the aggregator
+          --agent HOST:PORT      ask-remote: ask this running agent instead of starting one
+          --kill-one             ask-fleet: kill -9 the second agent halfway through the run
           --store S              persist: sqlite, postgres or both [both]
           --iterations N         persist: measured save + recover pairs per store [20]
           --tick D               progress and timeline resolution [1s]
@@ -89,7 +100,7 @@ public static class Cli
         exit code: 0 when every threshold passed, 1 when one failed or a scenario broke, 2 for bad usage.
         """;
 
-    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "soak", "persist"];
+    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "ask-remote-inproc", "ask-fleet", "soak", "persist"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -122,7 +133,9 @@ public static class Cli
         "update-latency" => UpdateLatencyScenario.Build(options),
         "scan" => ScanScenario.Build(options),
         "ask-local" => AskScenarios.Build(options, remote: false),
-        "ask-remote" => AskScenarios.Build(options, remote: true),
+        "ask-remote" => FleetScenarios.AskRemote(options),
+        "ask-remote-inproc" => AskScenarios.Build(options, remote: true),
+        "ask-fleet" => FleetScenarios.AskFleet(options),
         "soak" => SoakScenario.Build(options),
         "persist" => PersistScenario.Build(options),
         _ => throw new ArgumentException($"unknown scenario {options.Scenario}"),
@@ -187,6 +200,8 @@ public static class Cli
                 "--iterations" => o with { Iterations = Int(args, ref i, 1) },
                 "--no-progress" => o with { Progress = false },
                 "--echo" => o with { Echo = true },
+                "--agent" => o with { Agent = Value(args, ref i) },
+                "--kill-one" => o with { KillOne = true },
                 _ => throw new ArgumentException($"unknown option: {name}"),
             };
         }

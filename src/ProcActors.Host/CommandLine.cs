@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProcActors.Fleet;
 
 namespace ProcActors.Host;
 
@@ -32,6 +33,10 @@ public sealed record AgentOptions
     public string? WebConfigFile { get; init; }
     public bool WebEnableLifecycle { get; init; }
     public bool RedactCmdline { get; init; }
+    /// <summary>Where the cluster listens; null: remoting off (--remote none).</summary>
+    public ClusterEndpoint? Remote { get; init; } = FleetOptions.DefaultRemote;
+    public string? RemotePublic { get; init; }
+    public IReadOnlyList<ClusterEndpoint> SeedNodes { get; init; } = [];
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -73,6 +78,11 @@ public static class CommandLine
         ["web.config.file"] = new("path to a web configuration file (exporter-toolkit format) enabling TLS and/or basic authentication", false, (o, v) => o with { WebConfigFile = v }),
         ["web.enable-lifecycle"] = new("enable POST /-/reload to re-read -config.path (SIGHUP always does)", true, (o, v) => o with { WebEnableLifecycle = Bool("web.enable-lifecycle", v) }),
         ["redact-cmdline"] = new("hide command-line arguments (all but the program) in the Ask API, the page and name templates", true, (o, v) => o with { RedactCmdline = Bool("redact-cmdline", v) }),
+        ["remote"] = new("HOST:PORT where this agent listens for the cluster, the CLI and clients, or none (default 127.0.0.1:4053: loopback only)", false,
+            (o, v) => o with { Remote = v == "none" ? null : Address("remote", v)[0] }),
+        ["remote-public"] = new("host name the other agents reach this one by, when it differs from --remote's (NAT, containers)", false, (o, v) => o with { RemotePublic = v }),
+        ["seed-nodes"] = new("HOST:PORT[,HOST:PORT...] (or akka.tcp://procactors@HOST:PORT) of agents to join; none: a cluster of one", false,
+            (o, v) => o with { SeedNodes = Address("seed-nodes", v) }),
     };
 
     public static AgentOptions Parse(IReadOnlyList<string> args)
@@ -114,6 +124,19 @@ public static class CommandLine
             "0" or "f" or "false" => false,
             _ => throw new UsageException($"invalid boolean value \"{value}\" for -{name}"),
         };
+
+    private static IReadOnlyList<ClusterEndpoint> Address(string name, string value)
+    {
+        try
+        {
+            var endpoints = ClusterEndpoint.ParseList(value);
+            return endpoints.Count > 0 ? endpoints : throw new FormatException("no address given");
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException($"invalid value \"{value}\" for -{name}: {ex.Message}");
+        }
+    }
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0

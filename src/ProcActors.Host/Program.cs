@@ -14,6 +14,8 @@ internal static class Program
 {
     private static async Task<int> Main(string[] args)
     {
+        if (args is ["query", .. var query]) return await QueryCommand.RunAsync(query).ConfigureAwait(false);
+        if (args is ["top", .. var top]) return await TopCommand.RunAsync(top).ConfigureAwait(false);
         if (AgentStartup.TryPrepare(args, Console.Error, out var agent) is { } exitCode) return exitCode;
         var (options, namer, web) = agent!;
         if (options.Help)
@@ -41,11 +43,13 @@ internal static class Program
         builder.WebHost.UseUrls(ListenAddress.ToUrl(options.ListenAddress, WebSecurity.Scheme(web)));
         WebSecurity.ConfigureTls(builder.WebHost, web?.Tls);
         builder.Services.AddAgent(options, AgentComposition.CreateSettings(options, namer, scanPeriodically: true));
+        FleetComposition.AddFleet(builder.Services, options);
 
         var app = builder.Build();
         var page = app.Services.GetRequiredService<MetricsPage>();
         var store = app.Services.GetRequiredService<NodeViewStore>();
         app.UseBasicAuth(web);
+        FleetComposition.MapFleet(app);
         app.MapGet(options.TelemetryPath, async context =>
         {
             context.Response.ContentType = MetricsPage.ContentType;

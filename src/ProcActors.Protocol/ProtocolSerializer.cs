@@ -1,35 +1,44 @@
 using System.Runtime.Serialization;
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
 
 namespace ProcActors.Protocol;
 
 /// <summary>
-/// The wire form of the Ask protocol: System.Text.Json under stable, versioned manifests ("procactors.v1.…"), so a
-/// client and an agent of different builds understand each other and no .NET type name crosses the wire. Both ends
-/// bind it: with Akka.Hosting via <c>WithCustomSerializer("procactors-protocol", ProtocolSerializer.Types, …)</c>,
-/// otherwise with <see cref="Hocon"/>.
+/// The wire form of the protocol: compact MessagePack (see <see cref="WireFormat"/>) under stable, versioned manifests
+/// ("procactors.v2.…"), so a client and an agent of different builds understand each other and no .NET type name
+/// crosses the wire. The JSON manifests of version 1 are refused by name, never misread. Both ends bind it: with
+/// Akka.Hosting via <c>WithCustomSerializer("procactors-protocol", ProtocolSerializer.Types, …)</c>, otherwise with
+/// <see cref="Hocon"/>.
 /// </summary>
 public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     public const int Id = 7_118;
 
+    private const string Prefix = "procactors.v2.";
+
     private static readonly Dictionary<Type, string> Manifests = new()
     {
-        [typeof(GetGroups)] = "procactors.v1.get-groups",
-        [typeof(GetGroup)] = "procactors.v1.get-group",
-        [typeof(GetTop)] = "procactors.v1.get-top",
-        [typeof(GetAgentStatus)] = "procactors.v1.get-agent-status",
-        [typeof(GroupsResponse)] = "procactors.v1.groups",
-        [typeof(GroupResponse)] = "procactors.v1.group",
-        [typeof(TopResponse)] = "procactors.v1.top",
-        [typeof(AgentStatusResponse)] = "procactors.v1.agent-status",
+        [typeof(GetGroups)] = Prefix + "get-groups",
+        [typeof(GetGroup)] = Prefix + "get-group",
+        [typeof(GetTop)] = Prefix + "get-top",
+        [typeof(GetAgentStatus)] = Prefix + "get-agent-status",
+        [typeof(GroupsResponse)] = Prefix + "groups",
+        [typeof(GroupResponse)] = Prefix + "group",
+        [typeof(TopResponse)] = Prefix + "top",
+        [typeof(AgentStatusResponse)] = Prefix + "agent-status",
+        [typeof(GetNodes)] = Prefix + "get-nodes",
+        [typeof(GetFleetGroups)] = Prefix + "get-fleet-groups",
+        [typeof(GetFleetTop)] = Prefix + "get-fleet-top",
+        [typeof(AskNode)] = Prefix + "ask-node",
+        [typeof(NodeSummary)] = Prefix + "node-summary",
+        [typeof(NodesResponse)] = Prefix + "nodes",
+        [typeof(FleetGroupsResponse)] = Prefix + "fleet-groups",
+        [typeof(FleetTopResponse)] = Prefix + "fleet-top",
+        [typeof(NodeUnavailable)] = Prefix + "node-unavailable",
     };
 
     private static readonly Dictionary<string, Type> TypesByManifest = Manifests.ToDictionary(m => m.Value, m => m.Key, StringComparer.Ordinal);
-
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
     public static IReadOnlyCollection<Type> Types => Manifests.Keys;
 
@@ -52,15 +61,32 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     public override int Identifier => Id;
 
-    public override string Manifest(object o) =>
+    public override string Manifest(object o) => ManifestOf(o);
+
+    internal static string ManifestOf(object o) =>
         Manifests.TryGetValue(o.GetType(), out var manifest)
             ? manifest
             : throw new ArgumentException($"{o.GetType()} is not part of the ProcActors protocol", nameof(o));
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    public override byte[] ToBinary(object obj) => WireFormat.Write(obj);
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        TypesByManifest.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Options) ?? throw new SerializationException($"empty {manifest}")
-            : throw new SerializationException($"unknown manifest \"{manifest}\": a newer protocol version than {ProtocolVersion.Current}?");
+    public override object FromBinary(byte[] bytes, string manifest) => Deserialize(bytes, manifest);
+
+    internal static object Deserialize(byte[] bytes, string manifest)
+    {
+        if (!TypesByManifest.TryGetValue(manifest, out var type))
+        {
+            throw new SerializationException(manifest.StartsWith("procactors.v1.", StringComparison.Ordinal)
+                ? $"\"{manifest}\" is the JSON protocol of version 1, which this build no longer reads: both ends must speak {Prefix}* (upgrade the older one)"
+                : $"unknown manifest \"{manifest}\": this build speaks protocol version {ProtocolVersion.Current} ({Prefix}*)");
+        }
+        try
+        {
+            return WireFormat.Read(type, bytes);
+        }
+        catch (Exception ex) when (ex is MessagePack.MessagePackSerializationException or EndOfStreamException or InvalidOperationException or OverflowException)
+        {
+            throw new SerializationException($"malformed {manifest} ({bytes.Length} bytes): {ex.Message}", ex);
+        }
+    }
 }

@@ -1,12 +1,12 @@
 namespace ProcActors.Protocol;
 
 /// <summary>
-/// The public Ask protocol of an agent (version 1). A client needs only this assembly. Every reply carries the
+/// The public Ask protocol of an agent (version 2: binary, fleet queries). A client needs only this assembly. Every reply carries the
 /// node it describes and the scan cycle its figures come from.
 /// </summary>
 public static class ProtocolVersion
 {
-    public const int Current = 1;
+    public const int Current = 2;
 }
 
 /// <summary>All groups of the node with their counters, gauges and last-cycle rates.</summary>

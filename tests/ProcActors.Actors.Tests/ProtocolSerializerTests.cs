@@ -28,6 +28,16 @@ public sealed class ProtocolSerializerTests : IAsyncDisposable
         new TopResponse("node", 7, TopBy.Cpu, [Process]),
         new AgentStatusResponse("node", "0.1.0", DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), 7, TimeSpan.FromMilliseconds(12),
             TimeSpan.FromMilliseconds(15), 300, 120, 9, 1, 2, 3, 4, 5, 6),
+        GetNodes.Instance,
+        GetFleetGroups.Instance,
+        new GetFleetTop(3, TopBy.Io),
+        new AskNode("web-01", new GetGroup("web")),
+        new AskNode("web-01", GetAgentStatus.Instance),
+        new NodeSummary("web-01", "akka.tcp://procactors@10.0.0.1:4053", "0.1.0", 7, DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_123), 120, [Group], [Process]),
+        new NodesResponse("web-01", [new NodeInfo("web-01", "akka.tcp://procactors@10.0.0.1:4053", NodeStatus.Unreachable, 7, null, 120, "0.1.0")]),
+        new FleetGroupsResponse("web-01", [new NodeGroup("web-02", NodeStatus.Up, Group)], [Group]),
+        new FleetTopResponse("web-01", TopBy.Rss, [new NodeProcess("web-02", Process)]),
+        new NodeUnavailable("web-03", "unreachable since 2026-11-30 12:00:00Z"),
     ];
 
     [Theory]
@@ -38,7 +48,7 @@ public sealed class ProtocolSerializerTests : IAsyncDisposable
         var manifest = serializer.Manifest(message);
         var back = serializer.FromBinary(serializer.ToBinary(message), manifest);
 
-        Assert.StartsWith("procactors.v1.", manifest, StringComparison.Ordinal);
+        Assert.StartsWith("procactors.v2.", manifest, StringComparison.Ordinal);
         Assert.DoesNotContain("ProcActors", manifest, StringComparison.Ordinal);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(message, message.GetType()), System.Text.Json.JsonSerializer.Serialize(back, back.GetType()));
         Assert.Equal(message.GetType(), back.GetType());
@@ -57,7 +67,45 @@ public sealed class ProtocolSerializerTests : IAsyncDisposable
     public void An_unknown_manifest_is_refused_with_a_clear_error()
     {
         var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
-        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary("{}"u8.ToArray(), "procactors.v2.get-groups"));
-        Assert.Contains("procactors.v2.get-groups", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([0x90], "procactors.v3.get-groups"));
+        Assert.Contains("procactors.v3.get-groups", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_version_1_json_message_is_refused_by_name_never_misread()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() =>
+            serializer.FromBinary("""{"node":"n","cycle":1,"groups":[]}"""u8.ToArray(), "procactors.v1.groups"));
+        Assert.Contains("version 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("procactors.v1.groups", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Truncated_or_foreign_bytes_under_a_known_manifest_are_a_serialization_error()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
+        var bytes = serializer.ToBinary(new GroupsResponse("node", 7, null, [Group]));
+        foreach (var cut in new[] { 1, bytes.Length / 2, bytes.Length - 1 })
+            Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary(bytes[..cut], "procactors.v2.groups"));
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary("{}"u8.ToArray(), "procactors.v2.groups"));
+    }
+
+    [Fact]
+    public void A_newer_writer_s_trailing_fields_are_skipped()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
+        var bytes = serializer.ToBinary(new GetGroup("web"));
+        // Array of 1 (0x91) becomes an array of 2 with an extra integer field appended.
+        var extended = new byte[] { 0x92 }.Concat(bytes[1..]).Append((byte)0x2a).ToArray();
+        Assert.Equal(new GetGroup("web"), serializer.FromBinary(extended, "procactors.v2.get-group"));
+    }
+
+    [Fact]
+    public void The_binary_form_is_smaller_than_json()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
+        var message = new GroupsResponse("node", 7, DateTimeOffset.UnixEpoch, [.. Enumerable.Repeat(Group, 50)]);
+        Assert.True(serializer.ToBinary(message).Length * 2 < System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(message).Length);
     }
 }

@@ -25,7 +25,9 @@ internal sealed class AgentProcess : ServedProcess
     {
         var port = FreePort();
         string[] persistence = args.Any(a => a.TrimStart('-').StartsWith("persistence", StringComparison.Ordinal)) ? [] : ["--persistence", "none"];
-        var agent = new AgentProcess(StartInfo([.. args, .. persistence, "-web.listen-address", $"127.0.0.1:{port}"]), port);
+        // Never the default 4053: other tests (and other checkouts' tests) run agents at the same time.
+        string[] remote = args.Any(a => a.TrimStart('-').StartsWith("remote", StringComparison.Ordinal)) ? [] : ["--remote", $"127.0.0.1:{FreePort()}"];
+        var agent = new AgentProcess(StartInfo([.. args, .. persistence, .. remote, "-web.listen-address", $"127.0.0.1:{port}"]), port);
         try
         {
             await agent.WaitUntilServingAsync("/", TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);

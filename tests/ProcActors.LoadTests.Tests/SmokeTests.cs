@@ -106,15 +106,37 @@ public sealed class SmokeTests : IDisposable
     }
 
     [Fact]
-    public async Task Ask_remote_asks_the_aggregator_over_akka_remote()
+    public async Task Ask_remote_inproc_asks_the_aggregator_over_akka_remote()
     {
-        var (exit, output, rows) = await RunAsync("ask-remote", "--procs", "300", "--groups", "10", "--duration", "2s", "--rate", "100",
+        var (exit, output, rows) = await RunAsync("ask-remote-inproc", "--procs", "300", "--groups", "10", "--duration", "2s", "--rate", "100",
             "--warmup", "500ms", "--p99-target-ms", "2000");
 
         Assert.True(exit == 0, output);
         Assert.Contains("akka.tcp://procactors@127.0.0.1:", output, StringComparison.Ordinal);
         AssertSane(rows[0], minRequests: 200, maxP99Ms: 2000);
         Assert.True(D(rows[1], "data_transfer_mean_kb") > 1, "GetGroups replies carry the groups");
+    }
+
+    [Fact]
+    public async Task Ask_remote_asks_a_real_agent_process_with_the_typed_client()
+    {
+        var (exit, output, rows) = await RunAsync("ask-remote", "--procs", "300", "--groups", "10", "--duration", "4s", "--rate", "50",
+            "--warmup", "500ms", "--scan-interval", "500ms", "--p99-target-ms", "2000");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("[ask-remote] asking 127.0.0.1:", output, StringComparison.Ordinal);
+        AssertSane(rows[0], minRequests: 100, maxP99Ms: 2000);
+    }
+
+    [Fact]
+    public async Task Ask_fleet_asks_a_three_agent_cluster_and_survives_kill_9_of_one()
+    {
+        var (exit, output, rows) = await RunAsync("ask-fleet", "--procs", "200", "--groups", "10", "--duration", "4s", "--rate", "20",
+            "--warmup", "500ms", "--scan-interval", "500ms", "--kill-one", "--p99-target-ms", "2000");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("kill -9ed", output, StringComparison.Ordinal);
+        AssertSane(rows[0], minRequests: 80, maxP99Ms: 2000);
     }
 
     [Fact]

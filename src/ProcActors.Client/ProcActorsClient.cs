@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using ProcActors.Protocol;
+
+namespace ProcActors.Client;
+
+/// <summary>The agent could not be reached, did not answer in time, or the named host cannot answer.</summary>
+public sealed class ProcActorsException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Asks one agent (and through it the fleet) over Akka.Remote, without joining the cluster: a client comes and goes
+/// without membership changes, gossip or downing, and needs no receptionist. The agent's gateway answers fleet
+/// queries from its own fleet view and routes per-host queries to the named host.
+/// </summary>
+public sealed class ProcActorsClient : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ActorSystem _system;
+    private readonly IActorRef _gateway;
+    private readonly TimeSpan _timeout;
+
+    private ProcActorsClient(ActorSystem system, IActorRef gateway, string agent, TimeSpan timeout)
+    {
+        _system = system;
+        _gateway = gateway;
+        Agent = agent;
+        _timeout = timeout;
+    }
+
+    /// <summary>The agent asked, as HOST:PORT.</summary>
+    public string Agent { get; }
+
+    /// <summary>
+    /// Connects to the agent at HOST:PORT (its --remote address): fails with a <see cref="ProcActorsException"/> when
+    /// nothing answers there within the timeout. Every later call has the same timeout unless cancelled earlier.
+    /// </summary>
+    public static async Task<ProcActorsClient> ConnectAsync(string agent, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var (host, port) = ParseAgent(agent);
+        var limit = timeout ?? DefaultTimeout;
+        var system = ActorSystem.Create("procactors-client", Config(host));
+        try
+        {
+            var selection = system.ActorSelection($"akka.tcp://procactors@{FormatHost(host)}:{port.ToString(CultureInfo.InvariantCulture)}/user/gateway");
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            linked.CancelAfter(limit);
+            IActorRef gateway;
+            try
+            {
+                gateway = await selection.ResolveOne(limit, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ActorNotFoundException or TaskCanceledException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ProcActorsException($"no agent answered at {agent} within {limit.TotalSeconds:0.#} s (is it running with --remote {agent}?)", ex);
+            }
+            return new ProcActorsClient(system, gateway, agent, limit);
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task<NodesResponse> GetNodesAsync(CancellationToken cancellationToken = default) =>
+        AskAsync<NodesResponse>(GetNodes.Instance, "", cancellationToken);
+
+    public Task<FleetGroupsResponse> GetFleetGroupsAsync(CancellationToken cancellationToken = default) =>
+        AskAsync<FleetGroupsResponse>(GetFleetGroups.Instance, "", cancellationToken);
+
+    public Task<FleetTopResponse> GetFleetTopAsync(int n, TopBy by, CancellationToken cancellationToken = default) =>
+        AskAsync<FleetTopResponse>(new GetFleetTop(n, by), "", cancellationToken);
+
+    /// <summary>The groups of the named host; of the asked agent's own host when node is null.</summary>
+    public Task<GroupsResponse> GetGroupsAsync(string? node = null, CancellationToken cancellationToken = default) =>
+        AskNodeAsync<GroupsResponse>(GetGroups.Instance, node, cancellationToken);
+
+    /// <summary>One group with its processes; its Group is null when the host has no group of that name.</summary>
+    public Task<GroupResponse> GetGroupAsync(string name, string? node = null, CancellationToken cancellationToken = default) =>
+        AskNodeAsync<GroupResponse>(new GetGroup(name), node, cancellationToken);
+
+    public Task<TopResponse> GetTopAsync(int n, TopBy by, string? node = null, CancellationToken cancellationToken = default) =>
+        AskNodeAsync<TopResponse>(new GetTop(n, by), node, cancellationToken);
+
+    public Task<AgentStatusResponse> GetAgentStatusAsync(string? node = null, CancellationToken cancellationToken = default) =>
+        AskNodeAsync<AgentStatusResponse>(GetAgentStatus.Instance, node, cancellationToken);
+
+    public async ValueTask DisposeAsync() => await _system.Terminate().ConfigureAwait(false);
+
+    private Task<T> AskNodeAsync<T>(object query, string? node, CancellationToken cancellationToken) =>
+        AskAsync<T>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken);
+
+    private async Task<T> AskAsync<T>(object query, string node, CancellationToken cancellationToken)
+    {
+        object reply;
+        try
+        {
+            reply = await _gateway.Ask<object>(query, _timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException ex)
+        {
+            throw new ProcActorsException($"{Agent} did not answer within {_timeout.TotalSeconds:0.#} s", ex);
+        }
+        return reply switch
+        {
+            T answer => answer,
+            NodeUnavailable unavailable => throw new ProcActorsException($"host {unavailable.Node}: {unavailable.Reason}"),
+            _ => throw new ProcActorsException($"{Agent} answered {reply.GetType().Name} to {query.GetType().Name}{(node.Length > 0 ? " for " + node : "")}"),
+        };
+    }
+
+    private static (string Host, int Port) ParseAgent(string agent)
+    {
+        var colon = agent.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(agent.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            throw new ProcActorsException($"\"{agent}\" is not HOST:PORT");
+        var host = agent[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']')) host = host[1..^1];
+        return (host, port);
+    }
+
+    private static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host;
+
+    /// <summary>
+    /// Listens on an ephemeral port; on loopback when the agent is local (nothing exposed), otherwise on all interfaces
+    /// under the machine's name so that the agent's replies find their way back.
+    /// </summary>
+    private static Config Config(string agentHost)
+    {
+        var local = agentHost == "localhost" || (IPAddress.TryParse(agentHost, out var ip) && IPAddress.IsLoopback(ip));
+        var hostname = local ? (agentHost == "::1" ? "::1" : "127.0.0.1") : "0.0.0.0";
+        var publicHost = local ? hostname : Dns.GetHostName();
+        return ConfigurationFactory.ParseString($$"""
+            akka {
+              loglevel = OFF
+              stdout-loglevel = OFF
+              actor.provider = remote
+              remote {
+                log-remote-lifecycle-events = off
+                dot-netty.tcp {
+                  hostname = "{{hostname}}"
+                  public-hostname = "{{publicHost}}"
+                  port = 0
+                  maximum-frame-size = 4000000b
+                  send-buffer-size = 4000000b
+                  receive-buffer-size = 4000000b
+                }
+              }
+            }
+            """).WithFallback(ConfigurationFactory.ParseString(ProtocolSerializer.Hocon));
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Akka.Configuration;
+using ProcActors.Protocol;
+
+namespace ProcActors.Fleet;
+
+/// <summary>
+/// The cluster actor system's configuration: the typed options over hocon/cluster.hocon (embedded), plus the
+/// protocol's serializer binding.
+/// </summary>
+public static class FleetConfig
+{
+    public static string ClusterHocon { get; } = ReadEmbedded("cluster.hocon");
+
+    public static Config Build(FleetOptions options)
+    {
+        var advertised = options.Advertised;
+        var seeds = options.Seeds.Count == 0 ? [options.Advertised] : options.Seeds;
+        var typed = $$"""
+            akka.loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"]
+            akka.remote.dot-netty.tcp {
+              hostname = {{Quote(options.Remote.Host)}}
+              port = {{options.Remote.Port.ToString(CultureInfo.InvariantCulture)}}
+              public-hostname = {{Quote(advertised.Host)}}
+            }
+            akka.cluster {
+              seed-nodes = [{{string.Join(", ", seeds.Select(s => Quote(s.AkkaAddress)))}}]
+              roles = [{{Quote(FleetRoles.Agent)}}, {{Quote(FleetRoles.NodePrefix + options.NodeName)}}]
+              split-brain-resolver.stable-after = {{((long)options.StableAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}}ms
+            }
+            """;
+        return ConfigurationFactory.ParseString(typed)
+            .WithFallback(ConfigurationFactory.ParseString(ProtocolSerializer.Hocon))
+            .WithFallback(ConfigurationFactory.ParseString(ClusterHocon));
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static string ReadEmbedded(string name)
+    {
+        using var stream = typeof(FleetConfig).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in {typeof(FleetConfig).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Akka.Actor;
+using ProcActors.Fleet;
+using ProcActors.Protocol;
+using ProcActors.Testing;
+
+namespace ProcActors.Client.Tests;
+
+/// <summary>
+/// The typed client against a real cluster actor system listening on a free loopback port, with the production
+/// gateway in front of a scripted aggregator: every call crosses Akka.Remote and the binary protocol.
+/// </summary>
+public sealed class ProcActorsClientTests : IAsyncLifetime
+{
+    private readonly int _port = ServedProcess.FreePort();
+    private ActorSystem _agent = null!;
+    private FleetViewStore _fleet = null!;
+
+    private string Agent => $"127.0.0.1:{_port}";
+
+    public ValueTask InitializeAsync()
+    {
+        var options = new FleetOptions { Remote = new ClusterEndpoint("127.0.0.1", _port), NodeName = "here" };
+        _agent = ActorSystem.Create(ClusterEndpoint.SystemName, FleetConfig.Build(options)
+            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
+        _fleet = new FleetViewStore("here");
+        var state = new FleetState("here", TimeSpan.FromMinutes(1));
+        state.Up("here", $"akka.tcp://procactors@{Agent}", 1, DateTimeOffset.UtcNow);
+        state.Up("away", "akka.tcp://procactors@127.0.0.1:1", 2, DateTimeOffset.UtcNow);
+        state.Unreachable("away", 2, DateTimeOffset.UtcNow);
+        _fleet.Publish(state.View);
+        var aggregator = _agent.ActorOf(Props.Create(() => new ScriptedAggregator()), "aggregator");
+        _agent.ActorOf(GatewayActor.Props(_fleet, aggregator, "here", TimeSpan.FromSeconds(1.5)), GatewayActor.Name);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync() => await _agent.Terminate();
+
+    [Fact]
+    public async Task Per_host_and_fleet_queries_come_back_typed()
+    {
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        var groups = await client.GetGroupsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(("here", 7L), (groups.Node, groups.Cycle));
+        Assert.Equal([ScriptedAggregator.Web.Name], (await client.GetGroupsAsync("here", TestContext.Current.CancellationToken)).Groups.Select(g => g.Name));
+        Assert.Equal(ScriptedAggregator.Web, groups.Groups[0]);
+        var group = await client.GetGroupAsync("web", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("web", group.Group!.Name);
+        var status = await client.GetAgentStatusAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("here", status.Node);
+
+        var nodes = await client.GetNodesAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([("away", NodeStatus.Unreachable), ("here", NodeStatus.Up)], nodes.Nodes.Select(n => (n.Name, n.Status)));
+        Assert.Equal("here", (await client.GetFleetGroupsAsync(TestContext.Current.CancellationToken)).AnsweredBy);
+        Assert.Empty((await client.GetFleetTopAsync(5, TopBy.Cpu, TestContext.Current.CancellationToken)).Processes);
+    }
+
+    [Fact]
+    public async Task An_unreachable_or_unknown_host_is_a_clear_error_at_once()
+    {
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        var watch = Stopwatch.StartNew();
+        var away = await Assert.ThrowsAsync<ProcActorsException>(() => client.GetGroupsAsync("away", TestContext.Current.CancellationToken));
+        Assert.StartsWith("host away: unreachable since ", away.Message, StringComparison.Ordinal);
+        var unknown = await Assert.ThrowsAsync<ProcActorsException>(() => client.GetTopAsync(3, TopBy.Rss, "nowhere", TestContext.Current.CancellationToken));
+        Assert.Equal("host nowhere: no host named \"nowhere\" in the fleet (known: away, here)", unknown.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"{watch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_query_nobody_answers_times_out_with_the_client_s_timeout_and_cancellation_ends_it_earlier()
+    {
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromMilliseconds(700), TestContext.Current.CancellationToken);
+        var watch = Stopwatch.StartNew();
+        var timeout = await Assert.ThrowsAsync<ProcActorsException>(() => client.GetTopAsync(3, TopBy.Cpu, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal($"{Agent} did not answer within 0.7 s", timeout.Message);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(600), TimeSpan.FromSeconds(5));
+
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
+        watch.Restart();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetTopAsync(3, TopBy.Cpu, cancellationToken: cancel.Token));
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(650), $"{watch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Connecting_where_no_agent_listens_fails_within_the_timeout_naming_the_address()
+    {
+        var nobody = $"127.0.0.1:{ServedProcess.FreePort()}";
+        var watch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ProcActorsException>(() => ProcActorsClient.ConnectAsync(nobody, TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken));
+        Assert.Contains(nobody, error.Message, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"{watch.ElapsedMilliseconds} ms");
+        await Assert.ThrowsAsync<ProcActorsException>(() => ProcActorsClient.ConnectAsync("no-port", null, TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>Answers as the real aggregator does, except that GetTop is never answered.</summary>
+    private sealed class ScriptedAggregator : ReceiveActor
+    {
+        internal static readonly GroupSummary Web = new("web", 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.1, null, 2, new StateCounts(0, 2, 0, 0, 0), 3, 4, 5);
+
+        public ScriptedAggregator()
+        {
+            Receive<GetGroups>(_ => Sender.Tell(new GroupsResponse("here", 7, null, [Web])));
+            Receive<GetGroup>(q => Sender.Tell(new GroupResponse("here", 7, q.Name == "web" ? Web : null, [])));
+            Receive<GetAgentStatus>(_ => Sender.Tell(new AgentStatusResponse("here", "0.1.0", DateTimeOffset.UnixEpoch, 7, TimeSpan.Zero, TimeSpan.Zero, 1, 1, 1, 0, 0, 0, 0, 0, 0)));
+            Receive<GetTop>(_ => { });
+        }
+    }
+}
