@@ -147,7 +147,8 @@ public sealed class TaskstatsParserTests
     [Theory]
     [InlineData(10_000_000ul, 4000ul, 4000ul, 5_000_000ul, 5_000_000ul)]
     [InlineData(10_000_000ul, 0ul, 8000ul, 0ul, 10_000_000ul)]
-    [InlineData(9_000_000ul, 8000ul, 4000ul, 6_000_000ul, 3_000_000ul)]
+    [InlineData(15_000_000ul, 8000ul, 4000ul, 10_000_000ul, 5_000_000ul)]
+    [InlineData(9_000_000ul, 8000ul, 4000ul, 8_000_000ul, 4_000_000ul)]
     [InlineData(0ul, 8000ul, 4000ul, 8_000_000ul, 4_000_000ul)]
     [InlineData(300_000ul, 0ul, 4000ul, 0ul, 4_000_000ul)]
     public void Splits_the_runtime_like_proc_stat(ulong runtime, ulong utime, ulong stime, ulong user, ulong system)
