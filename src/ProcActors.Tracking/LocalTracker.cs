@@ -1,4 +1,6 @@
 using ProcActors.Procfs;
+using ProcActors.Procfs.Taskstats;
+using ProcActors.Tracking.Exits;
 using ProcActors.Tracking.Grouping;
 
 namespace ProcActors.Tracking;
@@ -15,9 +17,22 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
 
     public IReadOnlyList<GroupStats> Groups { get; private set; } = [];
 
-    public ScanResult Update(IProcSource source)
+    /// <summary>Turns exit records into per-group exits, as the scanner actor does.</summary>
+    public ExitAttributor Exits { get; } = new(namer, options);
+
+    private readonly List<ProcExit> _exits = [];
+
+    /// <param name="exitRecords">Exit records received since the last update (taken and cleared), or null without exit accounting.</param>
+    public ScanResult Update(IProcSource source, List<ExitRecord>? exitRecords = null)
     {
         Tracker.BeginCycle();
+        if (exitRecords is not null)
+        {
+            _exits.Clear();
+            Exits.Attribute(exitRecords, Scanner.Registry, source.BootTimeSeconds ?? 0, ClockTicks.PerSecond, _exits);
+            exitRecords.Clear();
+            foreach (var exit in _exits) Tracker.ObserveExit(exit);
+        }
         var result = Scanner.Scan(source, Tracker);
         // A scan that could not list the processes saw nobody exit: keep the tracked set as it is.
         if (result.Error is null) Groups = Tracker.EndCycle();

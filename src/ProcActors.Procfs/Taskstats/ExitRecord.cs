@@ -20,6 +20,8 @@ public struct ExitRecord
     public long BeginTimeSeconds;
     /// <summary>Lifetime of the task in microseconds (ac_etime).</summary>
     public ulong ElapsedMicros;
+    /// <summary>Lifetime of the task's process (its thread group leader) in microseconds (ac_tgetime).</summary>
+    public ulong ProcessElapsedMicros;
     /// <summary>CLOCK_BOOTTIME when the record was received, in nanoseconds: with the lifetime it bounds the start.</summary>
     public long ReceivedBoottimeNanos;
     public ulong CpuUserNanos;

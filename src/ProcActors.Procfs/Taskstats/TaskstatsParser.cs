@@ -41,7 +41,8 @@ public static class TaskstatsParser
     private const int OffNivcsw = 280;
     private const int OffBtime64 = 344;
     private const int OffTgid = 368;
-    private const int MinimumSize = OffTgid + 4;
+    private const int OffTgetime = 376;
+    private const int MinimumSize = OffTgetime + 8;
 
     /// <summary>
     /// Appends the per-task records of a datagram. A record of the whole thread group (AGGR_TGID) is not a record
@@ -128,6 +129,7 @@ public static class TaskstatsParser
         record.Comm = Encoding.UTF8.GetString(end < 0 ? comm : comm[..end]);
         record.BeginTimeSeconds = (long)U64(stats, OffBtime64);
         record.ElapsedMicros = U64(stats, OffEtime);
+        record.ProcessElapsedMicros = U64(stats, OffTgetime);
         record.ReceivedBoottimeNanos = receivedBoottimeNanos;
         record.ReadBytes = U64(stats, OffReadBytes);
         record.WriteBytes = U64(stats, OffWriteBytes);

@@ -31,6 +31,7 @@ public sealed class TaskstatsParserTests
         BinaryPrimitives.WriteUInt64LittleEndian(s.AsSpan(280), 4);
         BinaryPrimitives.WriteUInt64LittleEndian(s.AsSpan(344), 1_796_056_700);
         BinaryPrimitives.WriteUInt32LittleEndian(s.AsSpan(368), (uint)tgid);
+        BinaryPrimitives.WriteUInt64LittleEndian(s.AsSpan(376), 9_000);
         return s;
     }
 
@@ -80,6 +81,7 @@ public sealed class TaskstatsParserTests
         Assert.Equal((5_123_456ul, 0ul), (r.CpuUserNanos, r.CpuSystemNanos));
         Assert.Equal((4096ul, 8192ul, 11ul, 2ul, 3ul, 4ul), (r.ReadBytes, r.WriteBytes, r.MinorPageFaults, r.MajorPageFaults, r.VoluntaryCtxSwitches, r.NonvoluntaryCtxSwitches));
         Assert.Equal((1_796_056_700L, 7_000ul, 42L, (ushort)16), (r.BeginTimeSeconds, r.ElapsedMicros, r.ReceivedBoottimeNanos, r.Version));
+        Assert.Equal(9_000ul, r.ProcessElapsedMicros);
     }
 
     [Fact]
