@@ -34,6 +34,11 @@ public sealed class GroupActor : ReceiveActor
                 ChannelProcSink.ReleaseThreads(sample);
             }
         });
+        Receive<ObserveExits>(msg =>
+        {
+            EnterCycle(msg.Cycle);
+            foreach (ref readonly var exit in msg.Exits.AsSpan()) _tracker.ObserveExit(exit);
+        });
         Receive<EndCycle>(msg =>
         {
             EnterCycle(msg.Cycle);

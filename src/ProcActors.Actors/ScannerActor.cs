@@ -6,7 +6,9 @@ using Akka.Hosting;
 using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Procfs;
+using ProcActors.Procfs.Taskstats;
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors;
 
@@ -25,6 +27,9 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _aggregator;
     private readonly IActorRef _router;
+    private readonly ExitAttributor? _exitAttributor;
+    private readonly List<ExitRecord> _exitRecords = [];
+    private readonly List<ProcExit> _exits = [];
     private long _cycle;
     private long _skipped;
     private bool _scanning;
@@ -40,6 +45,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         _sink = new ChannelProcSink(writer, settings.BatchSize);
         _aggregator = aggregator;
         _router = router;
+        if (settings.Exits?.Reader is not null) _exitAttributor = new ExitAttributor(settings.Namer, settings.Scanner);
 
         Receive<RestorePoint>(Resume);
         Receive<Status.Failure>(failure =>
@@ -117,10 +123,25 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         var startedAt = DateTimeOffset.UtcNow;
         var start = Stopwatch.GetTimestamp();
         _sink.Begin(cycle);
+        DeliverExits();
         var result = _scanner.Scan(_source, _sink);
         var duration = Stopwatch.GetElapsedTime(start);
         _telemetry.ScanCompleted(duration);
         _sink.Complete(new CycleEnd(cycle, start, startedAt, duration, result, skipped));
+    }
+
+    /// <summary>
+    /// Exits received since the last scan, attributed against the registry as the last scan left it and sent ahead
+    /// of this scan's samples: a process that exited before this scan reads /proc is counted by its record.
+    /// </summary>
+    private void DeliverExits()
+    {
+        if (_exitAttributor is null || _settings.Exits?.Reader is not { } reader) return;
+        _exitRecords.Clear();
+        _exits.Clear();
+        reader.Drain(_exitRecords);
+        _exitAttributor.Attribute(_exitRecords, _scanner.Registry, _source.BootTimeSeconds ?? 0, _settings.TicksPerSecond, _exits);
+        _sink.ObserveExits(_exits);
     }
 }
 

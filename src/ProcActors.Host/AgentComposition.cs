@@ -6,6 +6,7 @@ using ProcActors.Actors.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
+using ProcActors.Actors.Exits;
 using ProcActors.Actors.View;
 using ProcActors.Tracking;
 using ProcActors.Tracking.Grouping;
@@ -55,6 +56,7 @@ public static class AgentComposition
         Threads = true,
         GatherSmaps = options.GatherSmaps,
         RemoveEmptyGroups = options.RemoveEmptyGroups,
+        Exits = ExitSource.Open(options.ExitAccounting, options.Procfs),
         Snapshots = options.Persistence.Kind == StoreKind.None
             ? null
             : SnapshotSettings.For(options.NodeName ?? Environment.MachineName, options.SnapshotEvery),
@@ -75,6 +77,7 @@ public static class AgentComposition
         DotNetStats.Register(registry);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
+        ExitMetrics.Register(registry, settings.Exits);
         services.AddSingleton(registry);
         services.AddSingleton(store);
         services.AddSingleton(settings);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProcActors.Actors.Exits;
 
 namespace ProcActors.Host;
 
@@ -25,6 +26,7 @@ public sealed record AgentOptions
     public string? NodeName { get; init; }
     public PersistenceOption Persistence { get; init; } = PersistenceOption.Default;
     public int SnapshotEvery { get; init; } = 12;
+    public ExitAccountingMode ExitAccounting { get; init; } = ExitAccountingMode.Auto;
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -58,6 +60,7 @@ public static class CommandLine
         ["scan-interval"] = new("time between scans of the process table (default 5s)", false, (o, v) => o with { ScanInterval = Positive("scan-interval", Duration("scan-interval", v)) }),
         ["persistence"] = new("where counters survive restarts: sqlite:<path> (default: $STATE_DIRECTORY or ./data, procactors.db), postgres:<connection string>, or none", false, (o, v) => o with { Persistence = PersistenceOption.Parse(v) }),
         ["snapshot-every"] = new("save the counters every this many scan cycles, and at shutdown (default 12)", false, (o, v) => o with { SnapshotEvery = PositiveInt("snapshot-every", v) }),
+        ["exit-accounting"] = new("count processes that exit between two scans: auto (taskstats when permitted, else children), taskstats, children or off (default auto)", false, (o, v) => o with { ExitAccounting = ExitMode(v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
     };
 
@@ -99,6 +102,16 @@ public static class CommandLine
             "1" or "t" or "true" => true,
             "0" or "f" or "false" => false,
             _ => throw new UsageException($"invalid boolean value \"{value}\" for -{name}"),
+        };
+
+    private static ExitAccountingMode ExitMode(string value) =>
+        value switch
+        {
+            "auto" => ExitAccountingMode.Auto,
+            "taskstats" => ExitAccountingMode.Taskstats,
+            "children" => ExitAccountingMode.Children,
+            "off" => ExitAccountingMode.Off,
+            _ => throw new UsageException($"invalid value \"{value}\" for -exit-accounting: auto, taskstats, children or off"),
         };
 
     private static int PositiveInt(string name, string value) =>
