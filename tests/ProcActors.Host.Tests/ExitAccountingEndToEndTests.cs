@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ProcActors.Host.Tests;
+
+/// <summary>
+/// Short-lived processes on the real kernel: a spawner (a shell of ours) runs burners one after another, each a
+/// few milliseconds of CPU, all born and gone between two scans; the spawner's own account of its reaped
+/// children's CPU (RUSAGE_CHILDREN, printed by the shell's <c>times</c>) is what the agent's group must show.
+/// </summary>
+public sealed class ExitAccountingEndToEndTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("procactors-exits-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A copy of the shell under a name nothing else on the machine has: the comm its processes group by.</summary>
+    private string Burner(out string name)
+    {
+        name = "pa" + Guid.NewGuid().ToString("N")[..10];
+        var binary = Path.Combine(_dir, name);
+        File.Copy("/bin/sh", binary);
+        File.SetUnixFileMode(binary, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        return binary;
+    }
+
+    /// <summary>Runs <paramref name="count"/> burners back to back and returns the CPU seconds of the reaped children.</summary>
+    internal static async Task<double> SpawnAsync(string burner, int count, int loops = 1500, string? shell = null)
+    {
+        var script = $"i=0; while [ $i -lt {count} ]; do {burner} -c 'j=0; while [ $j -lt {loops} ]; do j=$((j+1)); done'; i=$((i+1)); done; times";
+        var info = new ProcessStartInfo(shell ?? "/bin/sh") { RedirectStandardOutput = true, ArgumentList = { "-c", script } };
+        using var spawner = Process.Start(info)!;
+        var output = await spawner.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await spawner.WaitForExitAsync(TestContext.Current.CancellationToken);
+        // times: the shell's user and system time, then its children's.
+        var children = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ');
+        return children.Sum(ShellSeconds);
+    }
+
+    private static double ShellSeconds(string value)
+    {
+        var minutes = value.IndexOf('m', StringComparison.Ordinal);
+        return int.Parse(value[..minutes], CultureInfo.InvariantCulture) * 60 + double.Parse(value[(minutes + 1)..^1], CultureInfo.InvariantCulture);
+    }
+
+    private static double Cpu(MetricsText m, string group) =>
+        m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", group, "mode", "user") +
+        m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", group, "mode", "system");
+
+    [Fact]
+    public async Task Processes_born_and_gone_between_scans_count_in_full_with_taskstats()
+    {
+        var burner = Burner(out var name);
+        await using var agent = await AgentProcess.StartAsync("-procnames", name, "--scan-interval", "1s", "--exit-accounting", "taskstats");
+        var start = await agent.UntilAsync(m => m.Has("procactors_exit_accounting_mode", "mode", "taskstats"), "the exit accounting mode");
+        if (start.Value("procactors_exit_accounting_mode", "mode", "taskstats") != 1)
+        {
+            Assert.Skip($"taskstats exit records are not available here (CAP_NET_ADMIN in the initial namespaces is needed):\n{agent.Output}");
+            return;
+        }
+
+        const int count = 400;
+        var rusage = await SpawnAsync(burner, count);
+        var settled = await agent.UntilAsync(m => m.TryValue("namedprocess_namegroup_cpu_seconds_total", out _, "groupname", name, "mode", "user"), $"group {name}");
+        settled = await agent.NextFullCycleAsync();
+
+        var counted = Cpu(settled, name);
+        // Everything the burners did happened between scans of a 1 s interval: without exit records this is 0.
+        Assert.Equal(0, settled.Value("namedprocess_namegroup_num_procs", "groupname", name));
+        Assert.True(settled.Value("procactors_exit_records_total") >= count);
+        Assert.Equal(0, settled.Value("procactors_exit_records_lost_total"));
+        // The kernel writes the record before the exiting task frees its memory: that last part of each exit is in
+        // RUSAGE_CHILDREN and in no record. Measured here: records hold ~97 % of it for these exec'd shells.
+        var ratio = counted / rusage;
+        Assert.InRange(ratio, 0.93, 1.02);
+        TestContext.Current.TestOutputHelper?.WriteLine($"taskstats: {counted:F3} s counted, {rusage:F3} s by RUSAGE_CHILDREN, ratio {ratio:F4}");
+    }
+}
