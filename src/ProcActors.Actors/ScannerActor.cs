@@ -30,6 +30,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly ExitAttributor? _exitAttributor;
     private readonly List<ExitRecord> _exitRecords = [];
     private readonly List<ProcExit> _exits = [];
+    private readonly ReapedChildrenSink? _reapedChildren;
     private long _cycle;
     private long _skipped;
     private bool _scanning;
@@ -46,6 +47,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         _aggregator = aggregator;
         _router = router;
         if (settings.Exits?.Reader is not null) _exitAttributor = new ExitAttributor(settings.Namer, settings.Scanner);
+        if (settings.Exits?.Mode == Exits.ExitAccountingMode.Children) _reapedChildren = new ReapedChildrenSink(settings.TicksPerSecond);
 
         Receive<RestorePoint>(Resume);
         Receive<Status.Failure>(failure =>
@@ -124,7 +126,19 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         var start = Stopwatch.GetTimestamp();
         _sink.Begin(cycle);
         DeliverExits();
-        var result = _scanner.Scan(_source, _sink);
+        IProcSink sink = _sink;
+        if (_reapedChildren is not null)
+        {
+            _reapedChildren.BeginScan(_sink);
+            sink = _reapedChildren;
+        }
+        var result = _scanner.Scan(_source, sink);
+        if (_reapedChildren is not null)
+        {
+            _exits.Clear();
+            _reapedChildren.EndScan(result.Error is null, _exits);
+            _sink.ObserveExits(_exits);
+        }
         var duration = Stopwatch.GetElapsedTime(start);
         _telemetry.ScanCompleted(duration);
         _sink.Complete(new CycleEnd(cycle, start, startedAt, duration, result, skipped));

@@ -20,6 +20,9 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
     /// <summary>Turns exit records into per-group exits, as the scanner actor does.</summary>
     public ExitAttributor Exits { get; } = new(namer, options);
 
+    /// <summary>The children fallback, when set: parents' reaped-children CPU added to their groups.</summary>
+    public ReapedChildrenSink? ReapedChildren { get; set; }
+
     private readonly List<ProcExit> _exits = [];
 
     /// <param name="exitRecords">Exit records received since the last update (taken and cleared), or null without exit accounting.</param>
@@ -33,7 +36,19 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
             exitRecords.Clear();
             foreach (var exit in _exits) Tracker.ObserveExit(exit);
         }
-        var result = Scanner.Scan(source, Tracker);
+        IProcSink sink = Tracker;
+        if (ReapedChildren is { } reaped)
+        {
+            reaped.BeginScan(Tracker);
+            sink = reaped;
+        }
+        var result = Scanner.Scan(source, sink);
+        if (ReapedChildren is { } fallback)
+        {
+            _exits.Clear();
+            fallback.EndScan(result.Error is null, _exits);
+            foreach (var exit in _exits) Tracker.ObserveExit(exit);
+        }
         // A scan that could not list the processes saw nobody exit: keep the tracked set as it is.
         if (result.Error is null) Groups = Tracker.EndCycle();
         return result;

@@ -85,7 +85,7 @@ public sealed class Tracker : IProcSink
     public void ObserveExit(in ProcExit exit)
     {
         TrackedProc? tracked = null;
-        if (exit.Tracked is { } id && _procs.Remove(id, out var proc)) tracked = proc;
+        if (exit.Kind == ExitKind.Process && exit.Tracked is { } id && _procs.Remove(id, out var proc)) tracked = proc;
         _exits.Apply(exit, tracked, tracked?.Group ?? Group(exit.Group));
     }
 

@@ -69,10 +69,47 @@ public sealed class ExitAccountingEndToEndTests : IDisposable
         Assert.Equal(0, settled.Value("namedprocess_namegroup_num_procs", "groupname", name));
         Assert.True(settled.Value("procactors_exit_records_total") >= count);
         Assert.Equal(0, settled.Value("procactors_exit_records_lost_total"));
-        // The kernel writes the record before the exiting task frees its memory: that last part of each exit is in
-        // RUSAGE_CHILDREN and in no record. Measured here: records hold ~97 % of it for these exec'd shells.
+        // The kernel writes the record (do_exit → taskstats_exit) before the exiting task frees its memory and files,
+        // and its runtime is as of the scheduler's last update: that last part of each exit is in RUSAGE_CHILDREN and
+        // in no record. Measured here for these exec'd shells of ~6 ms: records hold 91-97 % of it. More than 102 %
+        // would be double counting.
         var ratio = counted / rusage;
-        Assert.InRange(ratio, 0.93, 1.02);
+        Assert.InRange(ratio, 0.85, 1.02);
         TestContext.Current.TestOutputHelper?.WriteLine($"taskstats: {counted:F3} s counted, {rusage:F3} s by RUSAGE_CHILDREN, ratio {ratio:F4}");
+    }
+
+    [Fact]
+    public async Task Without_taskstats_a_tracked_parent_counts_the_children_it_reaped()
+    {
+        var burner = Burner(out var burnerName);
+        var spawnerShell = Burner(out var spawner);
+        await using var agent = await AgentProcess.StartAsync("-procnames", spawner, "--scan-interval", "500ms", "--exit-accounting", "children");
+        await agent.UntilAsync(m => m.Value("procactors_exit_accounting_mode", "mode", "children") == 1, "children mode");
+
+        // The spawner waits for a line on stdin, so that the agent knows it before it reaps anything.
+        const int count = 300;
+        var script = $"read go; i=0; while [ $i -lt {count} ]; do {burner} -c 'j=0; while [ $j -lt 1500 ]; do j=$((j+1)); done'; i=$((i+1)); done; times; exec sleep 60";
+        var info = new ProcessStartInfo(spawnerShell) { RedirectStandardInput = true, RedirectStandardOutput = true, ArgumentList = { "-c", script } };
+        using var process = Process.Start(info)!;
+        try
+        {
+            await agent.UntilAsync(m => m.TryValue("namedprocess_namegroup_num_procs", out var n, "groupname", spawner) && n == 1, $"the spawner {spawner}");
+            await process.StandardInput.WriteLineAsync("go");
+            await process.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+            var own = (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!.Split(' ').Sum(ShellSeconds);
+            var children = (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!.Split(' ').Sum(ShellSeconds);
+            var settled = await agent.NextFullCycleAsync();
+
+            var counted = Cpu(settled, spawner);
+            Assert.False(settled.Has("namedprocess_namegroup_num_procs", "groupname", burnerName));
+            var ratio = counted / (own + children);
+            TestContext.Current.TestOutputHelper?.WriteLine($"children: {counted:F3} s counted, {own + children:F3} s by the spawner's times (children {children:F3} s), ratio {ratio:F4}");
+            Assert.InRange(ratio, 0.95, 1.05);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
     }
 }

@@ -41,6 +41,11 @@ internal sealed class ExitLedger(int ticksPerSecond)
     /// <summary>Applies an exit, given the tracked process it ends (removed from tracking by the caller) if any.</summary>
     public void Apply(in ProcExit exit, TrackedProc? tracked, GroupAccumulator group)
     {
+        if (exit.Kind == ExitKind.ReapedChildren)
+        {
+            AddReaped(group, exit.Totals);
+            return;
+        }
         if (tracked is not null)
         {
             Add(group, exit, Nanos(tracked.Latest.Counts), previous: default, unseen: false);
@@ -123,6 +128,18 @@ internal sealed class ExitLedger(int ticksPerSecond)
         exits.SystemCarry += added.CpuSystemTicks;
         added.CpuUserTicks = exits.UserCarry / _nanosPerTick;
         added.CpuSystemTicks = exits.SystemCarry / _nanosPerTick;
+        exits.UserCarry %= _nanosPerTick;
+        exits.SystemCarry %= _nanosPerTick;
+        group.AddCounts(added);
+    }
+
+    private void AddReaped(GroupAccumulator group, in ProcCounts totals)
+    {
+        var exits = Exits(group.Name);
+        exits.UnseenCpuNanos += totals.CpuUserTicks + totals.CpuSystemTicks;
+        exits.UserCarry += totals.CpuUserTicks;
+        exits.SystemCarry += totals.CpuSystemTicks;
+        var added = new ProcCounts { CpuUserTicks = exits.UserCarry / _nanosPerTick, CpuSystemTicks = exits.SystemCarry / _nanosPerTick };
         exits.UserCarry %= _nanosPerTick;
         exits.SystemCarry %= _nanosPerTick;
         group.AddCounts(added);

@@ -9,6 +9,7 @@ namespace ProcActors.Tracking.Exits;
 /// </summary>
 public struct ProcExit
 {
+    public ExitKind Kind;
     public string Group;
     public int Pid;
     /// <summary>The exact identity when the scanner knew the process; otherwise null.</summary>
@@ -22,6 +23,14 @@ public struct ProcExit
     public int Tasks;
 
     public readonly bool Matches(ProcId id) => id.Pid == Pid && (Tracked is { } tracked ? tracked == id : id.StartTicks >= StartTicksLow && id.StartTicks <= StartTicksHigh);
+}
+
+public enum ExitKind
+{
+    /// <summary>One process's exit record (taskstats).</summary>
+    Process,
+    /// <summary>The growth of a group's parents' reaped-children CPU (the children fallback): CPU only, no process.</summary>
+    ReapedChildren,
 }
 
 /// <summary>What exit accounting added to a group: processes that lived and died between two scans, and their CPU.</summary>
