@@ -89,9 +89,6 @@ public sealed class Tracker : IProcSink
         _exits.Apply(exit, tracked, tracked?.Group ?? Group(exit.Group));
     }
 
-    /// <summary>Continues a group's short-lived figures from saved state.</summary>
-    public void RestoreShortLived(string group, ShortLivedStats stats) => _exits.Restore(Group(group).Name, stats);
-
     /// <summary>Drops the processes not observed in this cycle and returns every group's totals.</summary>
     public IReadOnlyList<GroupStats> EndCycle()
     {

@@ -99,15 +99,6 @@ internal sealed class ExitLedger(int ticksPerSecond)
     public ShortLivedStats ShortLived(string group) =>
         _groups.TryGetValue(group, out var exits) ? new ShortLivedStats(exits.Unseen, (double)exits.UnseenCpuNanos / 1e9, exits.Records) : default;
 
-    /// <summary>Continues the short-lived figures of a group as they were saved.</summary>
-    public void Restore(string group, ShortLivedStats stats)
-    {
-        var exits = Exits(group);
-        exits.Unseen += stats.ExitedUnseen;
-        exits.UnseenCpuNanos += (ulong)(stats.UnseenCpuSeconds * 1e9);
-        exits.Records += stats.ExitRecords;
-    }
-
     /// <summary>
     /// Adds, per counter, what the exit's cumulative totals show beyond both the last scanned value and what earlier
     /// records of the same process already added.
