@@ -11,8 +11,8 @@ namespace ProcActors.Tracking.Exits;
 ///   (its work is already in the process's /proc counters while the process lives, so it is never sent alone);
 /// - a process the last scan saw goes to the group it was tracked in, with its exact identity, and an ignored one
 ///   is dropped, as the scanner drops it;
-/// - any other process is named by the same rules from what the record knows (comm, uid, parent; no cmdline or
-///   exe), and when no rule names it and -children is on, it joins its parent's group: a parent the last scan
+/// - any other process is named by the same rules from what the record knows (comm, uid, parent; the comm stands in
+///   for the cmdline, and there is no exe), and when no rule names it and -children is on, it joins its parent's group: a parent the last scan
 ///   tracks, or a parent whose own exit is in the same batch. A process whose parent is not known yet (born after
 ///   the last scan, still alive) is held for the next scans, which will have seen the parent.
 /// </summary>
@@ -23,6 +23,8 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
 
     /// <summary>Scans the thread sums of a process that is not in the registry are kept before they are taken as lost.</summary>
     private const int ThreadSumScans = 3;
+
+    private const int KthreaddPid = 2;
 
     private readonly bool _children = (options ?? new ScannerOptions()).Children;
     private readonly Dictionary<int, ThreadSums> _threads = [];
@@ -122,7 +124,11 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
             return pending.Group;
         }
         var record = pending.Record;
-        var facts = new ProcStatic(new ProcId(pid, pending.High), record.Comm, [], [], record.ParentPid,
+        // The record has no command line: the comm stands in for it, so that rules on "any command line" (the
+        // default config's '.+', which keeps kernel threads out) take the process; kernel threads (kthreadd and its
+        // children) keep none.
+        IReadOnlyList<string> cmdline = pid == KthreaddPid || record.ParentPid == KthreaddPid ? [] : [record.Comm];
+        var facts = new ProcStatic(new ProcId(pid, pending.High), record.Comm, cmdline, [], record.ParentPid,
             DateTimeOffset.FromUnixTimeSeconds(record.BeginTimeSeconds), record.Uid, _users.Get(record.Uid), string.Empty);
         pending.Group = namer.Name(facts);
         if (pending.Group is not null || !_children) return pending.Group;

@@ -290,4 +290,23 @@ public sealed class ExitAccountingTests
         Assert.Equal(100ul, Group(tracker, "burn").Counts.CpuUserTicks);
         Assert.Equal(0, tracker.Tracker.RememberedExits);
     }
+
+    [Fact]
+    public void The_default_config_groups_an_unseen_process_by_its_comm_and_leaves_kernel_threads_out()
+    {
+        var tracker = new LocalTracker(ProcActors.Tracking.Grouping.NamingConfig.Parse("""
+            process_names:
+              - name: "{{.Comm}}"
+                cmdline:
+                  - '.+'
+            """, "<default>"));
+        Update(tracker);
+
+        var now = _source.UptimeTicks;
+        Exit(Record(200, "burn", startTicks: now - 5, cpuTicks: 3), Record(201, "kworker/0:1", startTicks: now - 5, cpuTicks: 2, parent: 2));
+        Update(tracker);
+
+        Assert.Equal(3ul, Group(tracker, "burn").Counts.CpuUserTicks);
+        Assert.DoesNotContain(tracker.Groups, g => g.Name == "kworker/0:1");
+    }
 }
