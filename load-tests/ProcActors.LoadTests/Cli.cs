@@ -37,6 +37,7 @@ public sealed record LoadTestOptions
     public TimeSpan Tick { get; init; } = TimeSpan.FromSeconds(1);
     public PersistStore Store { get; init; } = PersistStore.Both;
     public int Iterations { get; init; } = 20;
+    public int Rounds { get; init; } = 3;
 }
 
 public static class Cli
@@ -67,6 +68,11 @@ public static class Cli
           persist         the real pipeline with snapshots to the SQL snapshot store as the host configures it (SQLite
                           file in WAL mode, and/or an own throw-away PostgreSQL server): steps save (SaveSnapshotNow →
                           SnapshotSaved) and recover (LoadSnapshot → all N processes back). Target p99 <= 2 s each at 10k.
+          short-lived     real kernel, root: rounds of --procs burners (~5 ms CPU each) born and gone between scans;
+                          their group's CPU with taskstats exit records (and with scans alone) against the spawner's
+                          RUSAGE_CHILDREN, target within 2 %; then threads ending at --rate/s for --duration: no exit
+                          record lost. Options: --procs [1500], --rounds [3], --scan-interval [5s], --rate [10000],
+                          --duration [30s].
 
         options (defaults per scenario in brackets):
           --procs N              processes in the in-memory table [10000]
@@ -94,13 +100,14 @@ public static class Cli
           --kill-one             ask-fleet: kill -9 the second agent halfway through the run
           --store S              persist: sqlite, postgres or both [both]
           --iterations N         persist: measured save + recover pairs per store [20]
+          --rounds N             short-lived: rounds of burners [3]
           --tick D               progress and timeline resolution [1s]
           --no-progress          no progress line
 
         exit code: 0 when every threshold passed, 1 when one failed or a scenario broke, 2 for bad usage.
         """;
 
-    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "ask-remote-inproc", "ask-fleet", "soak", "persist"];
+    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "ask-remote-inproc", "ask-fleet", "soak", "persist", "short-lived"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -138,6 +145,7 @@ public static class Cli
         "ask-fleet" => FleetScenarios.AskFleet(options),
         "soak" => SoakScenario.Build(options),
         "persist" => PersistScenario.Build(options),
+        "short-lived" => ShortLivedScenario.Build(options),
         _ => throw new ArgumentException($"unknown scenario {options.Scenario}"),
     };
 
@@ -198,6 +206,7 @@ public static class Cli
                 "--tick" => o with { Tick = Span(args, ref i) },
                 "--store" => o with { Store = PersistScenario.ParseStore(Value(args, ref i)) },
                 "--iterations" => o with { Iterations = Int(args, ref i, 1) },
+                "--rounds" => o with { Rounds = Int(args, ref i, 1) },
                 "--no-progress" => o with { Progress = false },
                 "--echo" => o with { Echo = true },
                 "--agent" => o with { Agent = Value(args, ref i) },

@@ -23,6 +23,7 @@ public static class AgentHosting
             .WithCustomSerializer("procactors-protocol", ProtocolSerializer.Types, system => new ProtocolSerializer(system))
             .AddAggregatorActor(store, telemetry, settings.Snapshots)
             .AddGroupRouterActor(settings, channel.Reader, store)
+            .AddExitSourceActor(settings.Exits)
             .AddScannerActor(settings, channel.Writer, telemetry);
     }
 }

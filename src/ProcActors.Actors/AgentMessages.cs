@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors;
 
@@ -22,6 +23,9 @@ internal sealed record ScanFinished(long Cycle, Exception? Failure) : INoSeriali
 
 /// <summary>A group's share of a batch: samples carry pooled thread arrays the group actor hands back.</summary>
 internal sealed record ObserveSamples(long Cycle, ProcSample[] Samples) : INoSerializationVerificationNeeded;
+
+/// <summary>A group's share of the exits delivered with a cycle.</summary>
+internal sealed record ObserveExits(long Cycle, ProcExit[] Exits) : INoSerializationVerificationNeeded;
 
 internal sealed record EndCycle(long Cycle) : INoSerializationVerificationNeeded;
 

@@ -27,6 +27,8 @@ public sealed record AgentSettings
     public SnapshotSettings? Snapshots { get; init; }
     /// <summary>Where processes come from; by default the procfs tree at <see cref="ProcfsRoot"/>.</summary>
     public Func<IProcSource>? SourceFactory { get; init; }
+    /// <summary>Exit accounting chosen at start; null counts no exits (like process-exporter).</summary>
+    public Exits.ExitSource? Exits { get; init; }
 
     public IProcSource CreateSource() =>
         SourceFactory?.Invoke() ?? new ProcfsReader(ProcfsRoot, Reads with { GatherSmaps = GatherSmaps, Threads = Threads });

@@ -39,6 +39,11 @@ public sealed class GroupActor : ReceiveActor
             }
         });
         Receive<MergeRestore>(msg => msg.Restore.MergeLateInto(_tracker, msg.SavedScanUptimeTicks));
+        Receive<ObserveExits>(msg =>
+        {
+            EnterCycle(msg.Cycle);
+            foreach (ref readonly var exit in msg.Exits.AsSpan()) _tracker.ObserveExit(exit);
+        });
         Receive<EndCycle>(msg =>
         {
             EnterCycle(msg.Cycle);

@@ -8,6 +8,7 @@ using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Actors.View;
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors;
 
@@ -94,6 +95,7 @@ public sealed class GroupRouterActor : ReceiveActor
 
     private void Route(ScanBatch batch)
     {
+        if (batch.Exits is { } exits) RouteExits(batch.Cycle, exits);
         foreach (var list in _split.Values) list.Clear();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -124,6 +126,16 @@ public sealed class GroupRouterActor : ReceiveActor
             foreach (var child in _children.Values) child.Actor.Tell(new EndCycle(end.Cycle));
         }
         _aggregator.Tell(new CycleClosed(end, end.Result.Error is null ? _children.Count : 0));
+    }
+
+    private void RouteExits(long cycle, ProcExit[] exits)
+    {
+        foreach (var byGroup in exits.GroupBy(e => e.Group, StringComparer.Ordinal))
+        {
+            var child = ChildFor(byGroup.Key);
+            child.LastRoutedCycle = cycle;
+            child.Actor.Tell(new ObserveExits(cycle, [.. byGroup]));
+        }
     }
 
     private Child ChildFor(string group, GroupRestore? restore = null)

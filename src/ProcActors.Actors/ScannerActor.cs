@@ -6,7 +6,9 @@ using Akka.Hosting;
 using ProcActors.Actors.Persistence;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Procfs;
+using ProcActors.Procfs.Taskstats;
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors;
 
@@ -25,6 +27,10 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _aggregator;
     private readonly IActorRef _router;
+    private readonly ExitAttributor? _exitAttributor;
+    private readonly List<ExitRecord> _exitRecords = [];
+    private readonly List<ProcExit> _exits = [];
+    private readonly ReapedChildrenSink? _reapedChildren;
     private long _cycle;
     private long _skipped;
     private bool _scanning;
@@ -41,6 +47,8 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         _sink = new ChannelProcSink(writer, settings.BatchSize);
         _aggregator = aggregator;
         _router = router;
+        if (settings.Exits?.Reader is not null) _exitAttributor = new ExitAttributor(settings.Namer, settings.Scanner);
+        if (settings.Exits?.Mode == Exits.ExitAccountingMode.Children) _reapedChildren = new ReapedChildrenSink(settings.TicksPerSecond);
 
         Receive<RestorePoint>(Resume);
         Receive<Status.Failure>(failure =>
@@ -129,10 +137,37 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         var start = Stopwatch.GetTimestamp();
         var cpuStart = ThreadCpuClock.Now();
         _sink.Begin(cycle);
-        var result = _scanner.Scan(_source, _sink);
+        DeliverExits();
+        IProcSink sink = _sink;
+        if (_reapedChildren is not null)
+        {
+            _reapedChildren.BeginScan(_sink);
+            sink = _reapedChildren;
+        }
+        var result = _scanner.Scan(_source, sink);
+        if (_reapedChildren is not null)
+        {
+            _exits.Clear();
+            _reapedChildren.EndScan(result.Error is null, _exits);
+            _sink.ObserveExits(_exits);
+        }
         var duration = Stopwatch.GetElapsedTime(start);
         _telemetry.ScanCompleted(duration, ThreadCpuClock.Now() - cpuStart);
         _sink.Complete(new CycleEnd(cycle, start, startedAt, duration, result, skipped));
+    }
+
+    /// <summary>
+    /// Exits received since the last scan, attributed against the registry as the last scan left it and sent ahead
+    /// of this scan's samples: a process that exited before this scan reads /proc is counted by its record.
+    /// </summary>
+    private void DeliverExits()
+    {
+        if (_exitAttributor is null || _settings.Exits?.Reader is not { } reader) return;
+        _exitRecords.Clear();
+        _exits.Clear();
+        reader.Drain(_exitRecords);
+        _exitAttributor.Attribute(_exitRecords, _scanner.Registry, _source.BootTimeSeconds ?? 0, _settings.TicksPerSecond, _exits);
+        _sink.ObserveExits(_exits);
     }
 }
 

@@ -6,6 +6,7 @@ using ProcActors.Actors.Persistence;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
+using ProcActors.Actors.Exits;
 using ProcActors.Actors.View;
 using ProcActors.Procfs;
 using ProcActors.Tracking;
@@ -60,6 +61,7 @@ public static class AgentComposition
             ? new ProcfsOptions { SmapsEveryScans = options.SmapsEvery, LimitsEveryScans = options.LimitsEvery, ReuseUnchangedWchan = true }
             : new ProcfsOptions(),
         RemoveEmptyGroups = options.RemoveEmptyGroups,
+        Exits = ExitSource.Open(options.ExitAccounting, options.Procfs),
         Snapshots = options.Persistence.Kind == StoreKind.None
             ? null
             : SnapshotSettings.For(options.NodeName ?? Environment.MachineName, options.SnapshotEvery) with
@@ -89,6 +91,7 @@ public static class AgentComposition
         DotNetStats.Register(live);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
+        ExitMetrics.Register(registry, settings.Exits);
         services.AddSingleton(registry);
         services.AddSingleton(new MetricsPage(registry, metrics, live));
         services.AddSingleton(store);

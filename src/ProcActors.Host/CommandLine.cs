@@ -1,5 +1,6 @@
 using System.Globalization;
 using ProcActors.Fleet;
+using ProcActors.Actors.Exits;
 
 namespace ProcActors.Host;
 
@@ -37,6 +38,7 @@ public sealed record AgentOptions
     public ClusterEndpoint? Remote { get; init; } = FleetOptions.DefaultRemote;
     public string? RemotePublic { get; init; }
     public IReadOnlyList<ClusterEndpoint> SeedNodes { get; init; } = [];
+    public ExitAccountingMode ExitAccounting { get; init; } = ExitAccountingMode.Auto;
 }
 
 public sealed class UsageException(string message) : Exception(message);
@@ -74,6 +76,7 @@ public static class CommandLine
         ["adaptive-reads"] = new("read smaps_rollup, limits and wchan only when they may have changed, within -smaps-every and -limits-every; false reads every file every scan (default true)", true, (o, v) => o with { AdaptiveReads = Bool("adaptive-reads", v) }),
         ["smaps-every"] = new("with adaptive reads, re-read a process's smaps_rollup when its resident, virtual or swapped size changed, and at least every this many scans (default 12)", false, (o, v) => o with { SmapsEvery = PositiveInt("smaps-every", v) }),
         ["limits-every"] = new("with adaptive reads, re-read a process's limits every this many scans (default 12)", false, (o, v) => o with { LimitsEvery = PositiveInt("limits-every", v) }),
+        ["exit-accounting"] = new("count processes that exit between two scans: auto (taskstats when permitted, else children), taskstats, children or off (default auto)", false, (o, v) => o with { ExitAccounting = ExitMode(v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
         ["web.config.file"] = new("path to a web configuration file (exporter-toolkit format) enabling TLS and/or basic authentication", false, (o, v) => o with { WebConfigFile = v }),
         ["web.enable-lifecycle"] = new("enable POST /-/reload to re-read -config.path (SIGHUP always does)", true, (o, v) => o with { WebEnableLifecycle = Bool("web.enable-lifecycle", v) }),
@@ -137,6 +140,15 @@ public static class CommandLine
             throw new UsageException($"invalid value \"{value}\" for -{name}: {ex.Message}");
         }
     }
+    private static ExitAccountingMode ExitMode(string value) =>
+        value switch
+        {
+            "auto" => ExitAccountingMode.Auto,
+            "taskstats" => ExitAccountingMode.Taskstats,
+            "children" => ExitAccountingMode.Children,
+            "off" => ExitAccountingMode.Off,
+            _ => throw new UsageException($"invalid value \"{value}\" for -exit-accounting: auto, taskstats, children or off"),
+        };
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0

@@ -15,7 +15,7 @@ public static class StatusPage
             .Append("<h1>ProcActors</h1><p><a href=\"").Append(WebUtility.HtmlEncode(telemetryPath)).Append("\">Metrics</a></p>")
             .Append("<p>Node ").Append(WebUtility.HtmlEncode(view.Node)).Append(", cycle ").Append(view.Cycle)
             .Append(", updated ").Append(view.UpdatedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "never").Append("</p>")
-            .Append("<table><tr><th>Group</th><th>Procs</th><th>CPU %</th><th>Resident MiB</th><th>Read B/s</th><th>Write B/s</th><th>Threads</th></tr>");
+            .Append("<table><tr><th>Group</th><th>Procs</th><th>CPU %</th><th>Resident MiB</th><th>Read B/s</th><th>Write B/s</th><th>Threads</th><th>Exited unseen</th><th>Their CPU s</th></tr>");
         foreach (var group in view.Groups.Values.OrderBy(g => g.Stats.Name, StringComparer.Ordinal))
         {
             var s = group.Stats;
@@ -24,7 +24,9 @@ public static class StatusPage
                 .Append("</td><td>").Append((s.Memory.ResidentBytes / 1048576.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture))
                 .Append("</td><td>").Append(group.ReadBytesPerSecond.ToString("0", System.Globalization.CultureInfo.InvariantCulture))
                 .Append("</td><td>").Append(group.WriteBytesPerSecond.ToString("0", System.Globalization.CultureInfo.InvariantCulture))
-                .Append("</td><td>").Append(s.NumThreads).Append("</td></tr>");
+                .Append("</td><td>").Append(s.NumThreads)
+                .Append("</td><td>").Append(s.ShortLived.ExitedUnseen)
+                .Append("</td><td>").Append(s.ShortLived.UnseenCpuSeconds.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)).Append("</td></tr>");
         }
         return html.Append("</table></body></html>").ToString();
     }

@@ -87,6 +87,9 @@ public struct ProcMetrics
     /// <summary>Per-thread samples when thread reading is on; null otherwise.</summary>
     public ThreadSample[]? Threads;
     public int ThreadCount;
+    /// <summary>CPU ticks of the children the process reaped (stat cutime + cstime): the children exit fallback reads them.</summary>
+    public ulong ReapedChildrenUserTicks;
+    public ulong ReapedChildrenSystemTicks;
 }
 
 /// <summary>One thread of a process as read from task/&lt;tid&gt;.</summary>

@@ -132,6 +132,8 @@ public sealed class ProcfsReader : IProcSource
         metrics.Memory = default;
         metrics.Counts.CpuUserTicks = _stat.UserTicks;
         metrics.Counts.CpuSystemTicks = _stat.SystemTicks;
+        metrics.ReapedChildrenUserTicks = _stat.ChildrenUserTicks;
+        metrics.ReapedChildrenSystemTicks = _stat.ChildrenSystemTicks;
         metrics.Counts.MinorPageFaults = _stat.MinorFaults;
         metrics.Counts.MajorPageFaults = _stat.MajorFaults;
         metrics.Memory.VirtualBytes = _stat.VirtualBytes;

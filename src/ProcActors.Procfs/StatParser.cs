@@ -14,6 +14,9 @@ public struct ProcStat
     public ulong MajorFaults;
     public ulong UserTicks;
     public ulong SystemTicks;
+    /// <summary>CPU of the children this process waited for (cutime, cstime), their own reaped children included.</summary>
+    public ulong ChildrenUserTicks;
+    public ulong ChildrenSystemTicks;
     public uint NumThreads;
     public ulong StartTicks;
     public ulong VirtualBytes;
@@ -64,6 +67,14 @@ public static class StatParser
                     break;
                 case 15:
                     if (!Fields.TryUInt64(token, out stat.SystemTicks)) return false;
+                    break;
+                case 16:
+                    if (!Fields.TryInt64(token, out var cutime)) return false;
+                    stat.ChildrenUserTicks = cutime < 0 ? 0 : (ulong)cutime;
+                    break;
+                case 17:
+                    if (!Fields.TryInt64(token, out var cstime)) return false;
+                    stat.ChildrenSystemTicks = cstime < 0 ? 0 : (ulong)cstime;
                     break;
                 case 20:
                     if (!Fields.TryInt64(token, out var threads) || threads is < 0 or > uint.MaxValue) return false;

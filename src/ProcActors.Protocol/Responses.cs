@@ -3,7 +3,12 @@ namespace ProcActors.Protocol;
 /// <summary>Counts of threads (or single-threaded processes) by scheduler state.</summary>
 public sealed record StateCounts(int Running, int Sleeping, int Waiting, int Zombie, int Other);
 
-/// <summary>A group as /metrics shows it, plus the rates of the last cycle.</summary>
+/// <summary>
+/// A group as /metrics shows it, plus the rates of the last cycle. <see cref="ExitedUnseen"/> counts processes that
+/// lived and died between two scans, known only by their exit record, and <see cref="ExitedUnseenCpuSeconds"/> their
+/// CPU (with the children fallback: the CPU of reaped children no scan counted), since the agent started; both are
+/// already in the group's counters. Zero without exit accounting, and from senders that predate them.
+/// </summary>
 public sealed record GroupSummary(
     string Name,
     int Procs,
@@ -27,7 +32,9 @@ public sealed record GroupSummary(
     StateCounts States,
     double CpuPercent,
     double ReadBytesPerSecond,
-    double WriteBytesPerSecond);
+    double WriteBytesPerSecond,
+    long ExitedUnseen = 0,
+    double ExitedUnseenCpuSeconds = 0);
 
 /// <summary>A process in a group, with its rates over the last cycle.</summary>
 public sealed record ProcessSummary(

@@ -24,6 +24,8 @@ public sealed record GroupStats
     public ThreadStates States { get; init; }
     public IReadOnlyDictionary<string, int> Wchans { get; init; } = Empty<int>.Map;
     public IReadOnlyDictionary<string, ThreadGroupStats> Threads { get; init; } = Empty<ThreadGroupStats>.Map;
+    /// <summary>What exit records added (already included in <see cref="Counts"/>); zero without exit accounting.</summary>
+    public Exits.ShortLivedStats ShortLived { get; init; }
 
     private static class Empty<T>
     {

@@ -1,4 +1,6 @@
 using ProcActors.Procfs;
+using ProcActors.Procfs.Taskstats;
+using ProcActors.Tracking.Exits;
 using ProcActors.Tracking.Grouping;
 
 namespace ProcActors.Tracking;
@@ -15,10 +17,38 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
 
     public IReadOnlyList<GroupStats> Groups { get; private set; } = [];
 
-    public ScanResult Update(IProcSource source)
+    /// <summary>Turns exit records into per-group exits, as the scanner actor does.</summary>
+    public ExitAttributor Exits { get; } = new(namer, options);
+
+    /// <summary>The children fallback, when set: parents' reaped-children CPU added to their groups.</summary>
+    public ReapedChildrenSink? ReapedChildren { get; set; }
+
+    private readonly List<ProcExit> _exits = [];
+
+    /// <param name="exitRecords">Exit records received since the last update (taken and cleared), or null without exit accounting.</param>
+    public ScanResult Update(IProcSource source, List<ExitRecord>? exitRecords = null)
     {
         Tracker.BeginCycle();
-        var result = Scanner.Scan(source, Tracker);
+        if (exitRecords is not null)
+        {
+            _exits.Clear();
+            Exits.Attribute(exitRecords, Scanner.Registry, source.BootTimeSeconds ?? 0, ClockTicks.PerSecond, _exits);
+            exitRecords.Clear();
+            foreach (var exit in _exits) Tracker.ObserveExit(exit);
+        }
+        IProcSink sink = Tracker;
+        if (ReapedChildren is { } reaped)
+        {
+            reaped.BeginScan(Tracker);
+            sink = reaped;
+        }
+        var result = Scanner.Scan(source, sink);
+        if (ReapedChildren is { } fallback)
+        {
+            _exits.Clear();
+            fallback.EndScan(result.Error is null, _exits);
+            foreach (var exit in _exits) Tracker.ObserveExit(exit);
+        }
         // A scan that could not list the processes saw nobody exit: keep the tracked set as it is.
         if (result.Error is null) Groups = Tracker.EndCycle();
         return result;

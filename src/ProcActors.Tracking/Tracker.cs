@@ -1,4 +1,5 @@
 using ProcActors.Procfs;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Tracking;
 
@@ -15,6 +16,7 @@ public sealed class Tracker : IProcSink
     private readonly Dictionary<string, GroupAccumulator> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<ProcId, ProcCounts> _baselines = [];
     private readonly bool _removeEmptyGroups;
+    private readonly ExitLedger _exits = new(ClockTicks.PerSecond);
     private long _cycle;
 
     /// <param name="removeEmptyGroups">Forget a group once it has no members (process-exporter's -remove-empty-groups).</param>
@@ -31,7 +33,14 @@ public sealed class Tracker : IProcSink
 
     public IEnumerable<TrackedProc> Procs => _procs.Values;
 
-    public void BeginCycle() => _cycle++;
+    /// <summary>Exited and departed processes remembered to match records with scans (bounded by a few cycles' exits).</summary>
+    public int RememberedExits => _exits.Remembered;
+
+    public void BeginCycle()
+    {
+        _cycle++;
+        _exits.BeginCycle();
+    }
 
     /// <summary>
     /// Continues from saved state: the group's counters as they were, and the last raw readings of the processes
@@ -71,6 +80,8 @@ public sealed class Tracker : IProcSink
 
     public void Observe(in ProcSample sample)
     {
+        // Its exit record came first (a zombie, or a sample read just before the exit): the record counted it all.
+        if (_exits.Remembered > 0 && _exits.HasExited(sample.Id)) return;
         var backwards = 0;
         if (_procs.TryGetValue(sample.Id, out var proc))
         {
@@ -106,14 +117,27 @@ public sealed class Tracker : IProcSink
         BackwardsCounters += backwards;
     }
 
+    /// <summary>A process's exit record: adds what it shows beyond what the scans counted, and ends its tracking.</summary>
+    public void ObserveExit(in ProcExit exit)
+    {
+        TrackedProc? tracked = null;
+        if (exit.Kind == ExitKind.Process && exit.Tracked is { } id && _procs.Remove(id, out var proc)) tracked = proc;
+        _exits.Apply(exit, tracked, tracked?.Group ?? Group(exit.Group));
+    }
+
     /// <summary>Drops the processes not observed in this cycle and returns every group's totals.</summary>
     public IReadOnlyList<GroupStats> EndCycle()
     {
         _baselines.Clear();
         foreach (var (id, proc) in _procs)
         {
-            if (proc.LastSeen != _cycle) _procs.Remove(id);
+            if (proc.LastSeen != _cycle)
+            {
+                _procs.Remove(id);
+                _exits.Depart(proc);
+            }
         }
+        _exits.EndCycle();
         foreach (var group in _groups.Values) group.BeginGauges();
         foreach (var proc in _procs.Values) proc.Group.AddGauges(proc);
 
@@ -125,7 +149,9 @@ public sealed class Tracker : IProcSink
                 _groups.Remove(name);
                 continue;
             }
-            result.Add(group.Snapshot());
+            var stats = group.Snapshot();
+            var shortLived = _exits.ShortLived(name);
+            result.Add(shortLived == default ? stats : stats with { ShortLived = shortLived });
         }
         return result;
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Threading.Channels;
 using ProcActors.Procfs;
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors.Pipeline;
 
@@ -14,6 +15,7 @@ public sealed class ChannelProcSink(ChannelWriter<ScanBatch> writer, int batchSi
     private ProcSample[] _samples = [];
     private int _count;
     private long _cycle;
+    private ProcExit[]? _exits;
 
     public void Begin(long cycle)
     {
@@ -40,6 +42,12 @@ public sealed class ChannelProcSink(ChannelWriter<ScanBatch> writer, int batchSi
         }
     }
 
+    /// <summary>Exits to deliver ahead of this cycle's samples (they ride its first batch).</summary>
+    public void ObserveExits(List<ProcExit> exits)
+    {
+        if (exits.Count > 0) _exits = [.. exits];
+    }
+
     /// <summary>Sends the rest of the cycle with its end marker.</summary>
     public void Complete(CycleEnd end) => Write(new ScanBatch(_cycle, _samples, _count, end));
 
@@ -54,6 +62,11 @@ public sealed class ChannelProcSink(ChannelWriter<ScanBatch> writer, int batchSi
 
     private void Write(ScanBatch batch)
     {
+        if (_exits is not null)
+        {
+            batch = new ScanBatch(batch.Cycle, batch.Samples, batch.Count, batch.End) { Exits = _exits };
+            _exits = null;
+        }
         while (!writer.TryWrite(batch))
         {
             if (!writer.WaitToWriteAsync().AsTask().GetAwaiter().GetResult())

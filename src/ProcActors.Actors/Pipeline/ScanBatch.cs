@@ -1,4 +1,5 @@
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors.Pipeline;
 
@@ -15,6 +16,9 @@ public sealed class ScanBatch(long cycle, ProcSample[] samples, int count, Cycle
     public int Count { get; } = count;
 
     public CycleEnd? End { get; } = end;
+
+    /// <summary>Exits received before this cycle's scan began, on the cycle's first batch: routed before its samples.</summary>
+    public ProcExit[]? Exits { get; init; }
 }
 
 /// <summary>How a scan cycle went, from the scanner's side.</summary>

@@ -64,7 +64,8 @@ public static class NodeViewQueries
             m.ResidentBytes, m.VirtualBytes, m.SwapBytes, m.ProportionalBytes, m.ProportionalSwapBytes,
             s.OpenFds, s.WorstFdRatio, s.OldestStartTime, s.NumThreads,
             new StateCounts(s.States.Running, s.States.Sleeping, s.States.Waiting, s.States.Zombie, s.States.Other),
-            group.CpuPercent, group.ReadBytesPerSecond, group.WriteBytesPerSecond);
+            group.CpuPercent, group.ReadBytesPerSecond, group.WriteBytesPerSecond,
+            s.ShortLived.ExitedUnseen, s.ShortLived.UnseenCpuSeconds);
     }
 
     private static ProcessSummary Process(string group, MemberView m, double interval, int ticksPerSecond) =>

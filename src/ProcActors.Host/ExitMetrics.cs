@@ -1,0 +1,27 @@
+using ProcActors.Actors.Exits;
+using Prometheus;
+
+namespace ProcActors.Host;
+
+/// <summary>The exit accounting's own series: which mode runs, records received, records lost.</summary>
+public static class ExitMetrics
+{
+    public static void Register(CollectorRegistry registry, ExitSource? source)
+    {
+        var f = Metrics.WithCustomRegistry(registry);
+        var mode = f.CreateGauge("procactors_exit_accounting_mode", "1 for the exit accounting in use (chosen at start, see the log for why)", "mode");
+        var records = f.CreateCounter("procactors_exit_records_total", "exit records received from the kernel (taskstats), one per exiting thread or process");
+        var lost = f.CreateCounter("procactors_exit_records_lost_total", "exit records lost: kernel socket buffer overflows (ENOBUFS, each at least one record) and records dropped by a full queue");
+        foreach (var value in Enum.GetValues<ExitAccountingMode>())
+        {
+            if (value == ExitAccountingMode.Auto) continue;
+            mode.WithLabels(value.ToString().ToLowerInvariant()).Set(value == (source?.Mode ?? ExitAccountingMode.Off) ? 1 : 0);
+        }
+        if (source is null) return;
+        registry.AddBeforeCollectCallback(() =>
+        {
+            records.IncTo(source.Records);
+            lost.IncTo(source.Lost);
+        });
+    }
+}

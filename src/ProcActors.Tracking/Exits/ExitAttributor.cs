@@ -1,0 +1,213 @@
+using ProcActors.Procfs;
+using ProcActors.Procfs.Taskstats;
+using ProcActors.Tracking.Grouping;
+
+namespace ProcActors.Tracking.Exits;
+
+/// <summary>
+/// Turns the kernel's per-task exit records into per-process exits attributed to groups, on the scanner's side of
+/// the pipeline (it needs the scanner's registry, so it runs on the scan thread, before a scan reads /proc):
+/// - threads roll up into their process: a thread leaving a live process is held and added to the process's exit
+///   (its work is already in the process's /proc counters while the process lives, so it is never sent alone);
+/// - a process the last scan saw goes to the group it was tracked in, with its exact identity, and an ignored one
+///   is dropped, as the scanner drops it;
+/// - any other process is named by the same rules from what the record knows (comm, uid, parent; the comm stands in
+///   for the cmdline, and there is no exe), and when no rule names it and -children is on, it joins its parent's group: a parent the last scan
+///   tracks, or a parent whose own exit is in the same batch. A process whose parent is not known yet (born after
+///   the last scan, still alive) is held for the next scans, which will have seen the parent.
+/// </summary>
+public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = null)
+{
+    /// <summary>Scans a process waits for its parent to be seen before it is given up (counted as unattributed).</summary>
+    private const int HoldScans = 2;
+
+    /// <summary>Scans the thread sums of a process that is not in the registry are kept before they are taken as lost.</summary>
+    private const int ThreadSumScans = 3;
+
+    private const int KthreaddPid = 2;
+
+    private readonly bool _children = (options ?? new ScannerOptions()).Children;
+    private readonly Dictionary<int, ThreadSums> _threads = [];
+    private readonly List<Pending> _held = [];
+    private readonly List<Pending> _batch = [];
+    private readonly Dictionary<int, int> _batchByPid = [];
+    private readonly UserNames _users = new();
+
+    /// <summary>Task records taken in (threads and processes).</summary>
+    public long Records { get; private set; }
+
+    /// <summary>Processes that no rule and no tracked parent claimed: like the scanner, nobody counts them.</summary>
+    public long Unattributed { get; private set; }
+
+    /// <summary>Processes whose threads' records are held until the process exits.</summary>
+    public int HeldThreadGroups => _threads.Count;
+
+    /// <summary>
+    /// Attributes the records received since the last call, plus those held, and appends the exits to deliver.
+    /// </summary>
+    /// <param name="bootTimeSeconds">The boot time of the scanned /proc (/proc/stat btime).</param>
+    /// <param name="ticksPerSecond">The unit of process start times (USER_HZ).</param>
+    public void Attribute(List<ExitRecord> records, ProcRegistry registry, long bootTimeSeconds, int ticksPerSecond, List<ProcExit> exits)
+    {
+        Records += records.Count;
+        _batch.Clear();
+        _batchByPid.Clear();
+        foreach (var held in _held) Add(held);
+        _held.Clear();
+        foreach (var record in records)
+        {
+            if (!record.GroupDead)
+            {
+                ref var sums = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_threads, record.Tgid, out _);
+                sums ??= new ThreadSums();
+                sums.Add(record);
+                continue;
+            }
+            var pending = new Pending(record, Window(record, bootTimeSeconds, ticksPerSecond));
+            if (_threads.Remove(record.Tgid, out var threads))
+            {
+                CountsMath.Add(ref pending.Totals, threads.Totals);
+                pending.Tasks += threads.Tasks;
+            }
+            Add(pending);
+        }
+
+        foreach (var pending in _batch) Resolve(pending, registry, depth: 0);
+        foreach (var pending in _batch)
+        {
+            if (pending.Group is not null)
+            {
+                exits.Add(new ProcExit
+                {
+                    Group = pending.Group,
+                    Pid = pending.Record.Tgid,
+                    Tracked = pending.Tracked,
+                    StartTicksLow = pending.Low,
+                    StartTicksHigh = pending.High,
+                    Totals = pending.Totals,
+                    Tasks = pending.Tasks,
+                });
+            }
+            else if (pending.Ignored)
+            {
+                continue;
+            }
+            else if (++pending.Scans < HoldScans)
+            {
+                pending.Resolved = false;
+                _held.Add(pending);
+            }
+            else
+            {
+                Unattributed++;
+            }
+        }
+        ForgetLostThreadSums(registry);
+    }
+
+    private void Add(Pending pending)
+    {
+        _batchByPid[pending.Record.Tgid] = _batch.Count;
+        _batch.Add(pending);
+    }
+
+    private string? Resolve(Pending pending, ProcRegistry registry, int depth)
+    {
+        if (pending.Resolved || depth > 64) return pending.Group;
+        pending.Resolved = true;
+        var pid = pending.Record.Tgid;
+        if (registry.TryGetByPid(pid, out var id, out var trackedGroup) && id.StartTicks >= pending.Low && id.StartTicks <= pending.High)
+        {
+            pending.Tracked = id;
+            pending.Group = trackedGroup;
+            pending.Ignored = trackedGroup is null;
+            return pending.Group;
+        }
+        var record = pending.Record;
+        // The record has no command line: the comm stands in for it, so that rules on "any command line" (the
+        // default config's '.+', which keeps kernel threads out) take the process; kernel threads (kthreadd and its
+        // children) keep none.
+        IReadOnlyList<string> cmdline = pid == KthreaddPid || record.ParentPid == KthreaddPid ? [] : [record.Comm];
+        var facts = new ProcStatic(new ProcId(pid, pending.High), record.Comm, cmdline, [], record.ParentPid,
+            DateTimeOffset.FromUnixTimeSeconds(record.BeginTimeSeconds), record.Uid, _users.Get(record.Uid), string.Empty);
+        pending.Group = namer.Name(facts);
+        if (pending.Group is not null || !_children) return pending.Group;
+        var parent = record.ParentPid;
+        if (parent <= 0 || parent == pid) return null;
+        if (_batchByPid.TryGetValue(parent, out var index)) pending.Group = Resolve(_batch[index], registry, depth + 1);
+        else if (registry.TryGetByPid(parent, out _, out var parentGroup))
+        {
+            pending.Group = parentGroup;
+            // An ignored parent's children are ignored too, as the scanner would have it.
+            pending.Ignored = parentGroup is null;
+        }
+        return pending.Group;
+    }
+
+    /// <summary>
+    /// Start bounds in ticks since boot: at most the receive time less the process's lifetime (receiving is later
+    /// than the exit), at least the kernel's whole-second start time less rounding (two seconds: the record's and
+    /// /proc/stat's btime are both whole seconds). Wide enough never to miss the process itself, narrow enough
+    /// that its pid being reused within it is practically impossible.
+    /// </summary>
+    internal static (ulong Low, ulong High) Window(in ExitRecord record, long bootTimeSeconds, int ticksPerSecond)
+    {
+        var processStartNanos = record.ReceivedBoottimeNanos - (long)record.ProcessElapsedMicros * 1000;
+        var high = Math.Max(0, processStartNanos) / (1_000_000_000 / ticksPerSecond) + 1;
+        var threadOffsetSeconds = (long)(record.ProcessElapsedMicros - Math.Min(record.ElapsedMicros, record.ProcessElapsedMicros)) / 1_000_000;
+        var lowSeconds = record.BeginTimeSeconds - threadOffsetSeconds - bootTimeSeconds - 2;
+        var low = Math.Max(0, lowSeconds) * ticksPerSecond;
+        // A wall clock stepped since boot would put the low bound past the high one: fall back to the lifetime alone.
+        if (low > high) low = Math.Max(0, high - 2L * ticksPerSecond);
+        return ((ulong)low, (ulong)high);
+    }
+
+    /// <summary>Threads of a process whose last exit was lost (socket overflow) would otherwise be kept forever.</summary>
+    private void ForgetLostThreadSums(ProcRegistry registry)
+    {
+        foreach (var (tgid, sums) in _threads)
+        {
+            if (registry.TryGetByPid(tgid, out _, out _)) sums.ScansAbsent = 0;
+            else if (++sums.ScansAbsent > ThreadSumScans) _threads.Remove(tgid);
+        }
+    }
+
+    internal static ProcCounts Counts(in ExitRecord record) => new()
+    {
+        CpuUserTicks = record.CpuUserNanos,
+        CpuSystemTicks = record.CpuSystemNanos,
+        ReadBytes = record.ReadBytes,
+        WriteBytes = record.WriteBytes,
+        MajorPageFaults = record.MajorPageFaults,
+        MinorPageFaults = record.MinorPageFaults,
+        VoluntaryCtxSwitches = record.VoluntaryCtxSwitches,
+        NonvoluntaryCtxSwitches = record.NonvoluntaryCtxSwitches,
+    };
+
+    private sealed class ThreadSums
+    {
+        public ProcCounts Totals;
+        public int Tasks;
+        public int ScansAbsent;
+
+        public void Add(in ExitRecord record)
+        {
+            CountsMath.Add(ref Totals, Counts(record));
+            Tasks++;
+        }
+    }
+
+    private sealed class Pending(ExitRecord record, (ulong Low, ulong High) window)
+    {
+        public ExitRecord Record { get; } = record;
+        public ulong Low { get; } = window.Low;
+        public ulong High { get; } = window.High;
+        public ProcCounts Totals = Counts(record);
+        public int Tasks = 1;
+        public ProcId? Tracked;
+        public string? Group;
+        public bool Ignored;
+        public bool Resolved;
+        public int Scans;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using ProcActors.Procfs.Taskstats;
+
+namespace ProcActors.Procfs.Tests.Taskstats;
+
+/// <summary>Exit records from this machine's kernel, for processes the test starts and reaps itself.</summary>
+public sealed class TaskstatsKernelTests
+{
+    [Fact]
+    public async Task Every_exit_of_a_child_arrives_once_with_its_parent_and_name()
+    {
+        using var reader = ExitRecordReader.TryStart(out var error);
+        if (reader is null)
+        {
+            Assert.Skip($"taskstats exit records are not available here: {error}");
+            return;
+        }
+        const int children = 50;
+        var shell = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"i=0; while [ $i -lt {children} ]; do /bin/true; i=$((i+1)); done" } })!;
+        await shell.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var mine = new List<ExitRecord>();
+        var all = new List<ExitRecord>();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            reader.Drain(all);
+            mine.Clear();
+            mine.AddRange(all.Where(r => r.ParentPid == shell.Id || r.Pid == shell.Id));
+            if (mine.Count >= children + 1) break;
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        var trues = mine.Where(r => r.ParentPid == shell.Id).ToList();
+        Assert.Equal(children, trues.Count);
+        Assert.All(trues, r =>
+        {
+            Assert.Equal("true", r.Comm);
+            Assert.Equal(r.Pid, r.Tgid);
+            Assert.True(r.GroupDead);
+            Assert.True(r.Version >= TaskstatsParser.MinimumVersion);
+            Assert.True(r.MinorPageFaults > 0, "exec faults pages in");
+        });
+        Assert.Equal(children, trues.Select(r => r.Pid).Distinct().Count());
+        // A single record may show no CPU (less than a tick, not yet folded into the runtime): fifty do not.
+        Assert.True(trues.Sum(r => (double)(r.CpuUserNanos + r.CpuSystemNanos)) > 0);
+        var sh = Assert.Single(mine, r => r.Pid == shell.Id);
+        Assert.Equal(Environment.ProcessId, sh.ParentPid);
+        // The record's start time agrees with the kernel's lifetime and our receive clock to within a second or two.
+        var bootTime = File.ReadLines("/proc/stat").First(l => l.StartsWith("btime ", StringComparison.Ordinal))[6..];
+        var startByLifetime = long.Parse(bootTime, System.Globalization.CultureInfo.InvariantCulture) + (sh.ReceivedBoottimeNanos / 1000 - (long)sh.ElapsedMicros) / 1_000_000;
+        Assert.InRange(sh.BeginTimeSeconds, startByLifetime - 2, startByLifetime + 2);
+        Assert.Equal(0, reader.Overflows);
+        Assert.Null(reader.Refusal);
+    }
+}

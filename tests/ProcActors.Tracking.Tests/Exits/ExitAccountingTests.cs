@@ -1,0 +1,312 @@
+using ProcActors.Procfs;
+using ProcActors.Procfs.Taskstats;
+using ProcActors.Testing;
+
+namespace ProcActors.Tracking.Tests.Exits;
+
+/// <summary>Synthetic exit records fed with scans through the same attributor and Tracker the agent uses.</summary>
+public sealed class ExitAccountingTests
+{
+    private static readonly int Hz = ClockTicks.PerSecond;
+    private static readonly ulong NanosPerTick = 1_000_000_000ul / (ulong)Hz;
+    private readonly FakeProcSource _source = new();
+    private readonly List<ExitRecord> _records = [];
+
+    /// <summary>A record as the kernel sends it for a task that started at <paramref name="startTicks"/> and was received now.</summary>
+    private ExitRecord Record(int pid, string comm, ulong startTicks, ulong cpuTicks = 0, ulong cpuNanos = 0, int tgid = 0, int parent = 1,
+        bool groupDead = true, ulong bytes = 0, ulong? processStartTicks = null)
+    {
+        var received = (long)_source.UptimeTicks * (long)NanosPerTick;
+        var processStart = processStartTicks ?? startTicks;
+        return new ExitRecord
+        {
+            Pid = pid,
+            Tgid = tgid == 0 ? pid : tgid,
+            ParentPid = parent,
+            Comm = comm,
+            BeginTimeSeconds = _source.BootTimeSeconds!.Value + (long)startTicks / Hz,
+            ElapsedMicros = (_source.UptimeTicks - startTicks) * NanosPerTick / 1000,
+            ProcessElapsedMicros = (_source.UptimeTicks - processStart) * NanosPerTick / 1000,
+            ReceivedBoottimeNanos = received,
+            CpuUserNanos = cpuTicks * NanosPerTick + cpuNanos,
+            ReadBytes = bytes,
+            WriteBytes = bytes,
+            GroupDead = groupDead,
+            Version = 16,
+        };
+    }
+
+    private void Exit(params ExitRecord[] records) => _records.AddRange(records);
+
+    private void Update(LocalTracker tracker)
+    {
+        tracker.Update(_source, _records);
+        _source.UptimeTicks += 5 * (ulong)Hz;
+    }
+
+    private static GroupStats Group(LocalTracker tracker, string name) => tracker.Groups.Single(g => g.Name == name);
+
+    [Fact]
+    public void A_process_that_lived_and_died_between_two_scans_counts_its_whole_record()
+    {
+        var tracker = new LocalTracker(new CommNamer("burn"));
+        Update(tracker);
+
+        Exit(Record(200, "burn", startTicks: _source.UptimeTicks - 50, cpuTicks: 30, bytes: 4096));
+        Update(tracker);
+
+        var burn = Group(tracker, "burn");
+        Assert.Equal(30ul, burn.Counts.CpuUserTicks);
+        Assert.Equal(4096ul, burn.Counts.ReadBytes);
+        Assert.Equal(0, burn.Procs);
+        Assert.Equal(new ShortLived(1, 30.0 / Hz, 1), new ShortLived(burn.ShortLived.ExitedUnseen, burn.ShortLived.UnseenCpuSeconds, burn.ShortLived.ExitRecords));
+    }
+
+    private readonly record struct ShortLived(long Exited, double Cpu, long Records);
+
+    [Fact]
+    public void A_tracked_process_adds_only_what_its_record_shows_beyond_its_last_scan()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        var web = _source.Add(10, "web", startTicks: 10);
+        web.Metrics.Counts.CpuUserTicks = 1000;
+        web.Metrics.Counts.ReadBytes = 1000;
+        Update(tracker);
+        web.Metrics.Counts.CpuUserTicks = 1100;
+        web.Metrics.Counts.ReadBytes = 1500;
+        Update(tracker);
+        Assert.Equal(100ul, Group(tracker, "web").Counts.CpuUserTicks);
+
+        _source.Remove(10);
+        Exit(Record(10, "web", startTicks: 10, cpuTicks: 1130, bytes: 1600));
+        Update(tracker);
+        Update(tracker);
+
+        var group = Group(tracker, "web");
+        Assert.Equal(130ul, group.Counts.CpuUserTicks);
+        Assert.Equal(600ul, group.Counts.ReadBytes);
+        Assert.Equal(0, group.ShortLived.ExitedUnseen);
+        Assert.Equal(1, group.ShortLived.ExitRecords);
+    }
+
+    [Fact]
+    public void A_zombie_still_listed_after_its_record_adds_nothing_more()
+    {
+        var tracker = new LocalTracker(new CommNamer("job"));
+        Update(tracker);
+
+        var start = _source.UptimeTicks - 20;
+        _source.Add(30, "job", startTicks: start).Metrics.Counts.CpuUserTicks = 12;
+        Exit(Record(30, "job", startTicks: start, cpuTicks: 12));
+        Update(tracker);
+        Update(tracker);
+
+        var job = Group(tracker, "job");
+        Assert.Equal(12ul, job.Counts.CpuUserTicks);
+        Assert.Equal(0, job.Procs);
+    }
+
+    [Fact]
+    public void A_record_that_comes_after_the_scan_that_lost_its_process_adds_only_the_rest()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        _source.Add(10, "web", startTicks: 10).Metrics.Counts.CpuUserTicks = 500;
+        Update(tracker);
+        _source[10].Metrics.Counts.CpuUserTicks = 540;
+        Update(tracker);
+
+        _source.Remove(10);
+        Update(tracker);
+        Assert.Equal(40ul, Group(tracker, "web").Counts.CpuUserTicks);
+
+        Exit(Record(10, "web", startTicks: 10, cpuTicks: 555));
+        Update(tracker);
+        Assert.Equal(55ul, Group(tracker, "web").Counts.CpuUserTicks);
+    }
+
+    [Fact]
+    public void Threads_roll_up_into_their_process_and_a_thread_leaving_a_live_process_adds_nothing()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        var web = _source.Add(50, "web", startTicks: 10);
+        web.Metrics.Counts.CpuUserTicks = 100;
+        Update(tracker);
+
+        // A worker thread exits; the process's own counters already hold its work.
+        Exit(Record(51, "web", startTicks: 20, cpuTicks: 40, tgid: 50, groupDead: false, processStartTicks: 10));
+        web.Metrics.Counts.CpuUserTicks = 160;
+        Update(tracker);
+        Assert.Equal(60ul, Group(tracker, "web").Counts.CpuUserTicks);
+
+        // The rest go: a second worker, then the last thread with the group record.
+        _source.Remove(50);
+        Exit(Record(52, "web", startTicks: 20, cpuTicks: 70, tgid: 50, groupDead: false, processStartTicks: 10),
+            Record(50, "web", startTicks: 10, cpuTicks: 90, tgid: 50, groupDead: true));
+        Update(tracker);
+
+        // 40 + 70 + 90 = 200 over the life of the process, of which the scans counted 160.
+        var group = Group(tracker, "web");
+        Assert.Equal(100ul, group.Counts.CpuUserTicks);
+        Assert.Equal(1, group.ShortLived.ExitRecords);
+        Assert.Equal(0, tracker.Exits.HeldThreadGroups);
+    }
+
+    [Fact]
+    public void A_reused_pid_is_another_process()
+    {
+        var tracker = new LocalTracker(new CommNamer("web", "burn"));
+        _source.Add(10, "web", startTicks: 10).Metrics.Counts.CpuUserTicks = 500;
+        Update(tracker);
+
+        // pid 10 exits unseen and is reused by a short-lived burn, which exits too: its record is not web's.
+        _source.Remove(10);
+        Exit(Record(10, "burn", startTicks: _source.UptimeTicks - 10, cpuTicks: 7));
+        Update(tracker);
+
+        Assert.Equal(7ul, Group(tracker, "burn").Counts.CpuUserTicks);
+        Assert.Equal(1, Group(tracker, "burn").ShortLived.ExitedUnseen);
+        Assert.Equal(0ul, Group(tracker, "web").Counts.CpuUserTicks);
+    }
+
+    [Fact]
+    public void An_unmatched_process_joins_its_tracked_parent_or_its_parent_exiting_with_it()
+    {
+        var tracker = new LocalTracker(new CommNamer("make"));
+        _source.Add(100, "make", startTicks: 10);
+        Update(tracker);
+
+        var now = _source.UptimeTicks;
+        // make → sh → cc: cc exits first, then sh; neither was ever scanned.
+        Exit(Record(102, "cc", startTicks: now - 5, cpuTicks: 20, parent: 101),
+            Record(101, "sh", startTicks: now - 8, cpuTicks: 3, parent: 100),
+            Record(103, "stray", startTicks: now - 8, cpuTicks: 9, parent: 1));
+        Update(tracker);
+
+        var make = Group(tracker, "make");
+        Assert.Equal(23ul, make.Counts.CpuUserTicks);
+        Assert.Equal(2, make.ShortLived.ExitedUnseen);
+        Assert.DoesNotContain(tracker.Groups, g => g.Name is "stray" or "cc" or "sh");
+        // The stray's parent may still turn up in a scan: it is given up only after that chance.
+        Assert.Equal(0, tracker.Exits.Unattributed);
+        Update(tracker);
+        Assert.Equal(1, tracker.Exits.Unattributed);
+        Assert.Equal(23ul, Group(tracker, "make").Counts.CpuUserTicks);
+    }
+
+    [Fact]
+    public void A_child_of_a_parent_not_scanned_yet_waits_for_the_scan_that_sees_the_parent()
+    {
+        var tracker = new LocalTracker(new CommNamer("make"));
+        Update(tracker);
+
+        // make starts after the scan and a child of it exits before the next one.
+        var now = _source.UptimeTicks;
+        _source.Add(100, "make", startTicks: now - 10);
+        Exit(Record(101, "cc", startTicks: now - 5, cpuTicks: 20, parent: 100));
+        Update(tracker);
+        Assert.Equal(0ul, Group(tracker, "make").Counts.CpuUserTicks);
+
+        Update(tracker);
+        Assert.Equal(20ul, Group(tracker, "make").Counts.CpuUserTicks);
+        Assert.Equal(0, tracker.Exits.Unattributed);
+    }
+
+    [Fact]
+    public void Without_children_an_unmatched_process_is_not_counted()
+    {
+        var tracker = new LocalTracker(new CommNamer("make"), new ScannerOptions { Children = false });
+        _source.Add(100, "make", startTicks: 10);
+        Update(tracker);
+
+        Exit(Record(101, "cc", startTicks: _source.UptimeTicks - 5, cpuTicks: 20, parent: 100));
+        Update(tracker);
+        Update(tracker);
+        Update(tracker);
+
+        Assert.Equal(0ul, Group(tracker, "make").Counts.CpuUserTicks);
+        Assert.Equal(1, tracker.Exits.Unattributed);
+    }
+
+    [Fact]
+    public void The_children_of_an_ignored_parent_are_ignored()
+    {
+        var tracker = new LocalTracker(new CommNamer("make"));
+        _source.Add(100, "bash", startTicks: 10);
+        Update(tracker);
+
+        Exit(Record(101, "cc", startTicks: _source.UptimeTicks - 5, cpuTicks: 20, parent: 100));
+        Update(tracker);
+        Update(tracker);
+
+        Assert.Empty(tracker.Groups);
+        Assert.Equal(0, tracker.Exits.Unattributed);
+    }
+
+    [Fact]
+    public void CPU_below_a_tick_per_process_adds_up_exactly()
+    {
+        var tracker = new LocalTracker(new CommNamer("burn"));
+        Update(tracker);
+
+        var half = NanosPerTick / 2;
+        for (var pid = 200; pid < 207; pid++) Exit(Record(pid, "burn", startTicks: _source.UptimeTicks - 1, cpuNanos: half));
+        Update(tracker);
+
+        // 7 × half a tick: 3 whole ticks counted, half a tick carried to the next exit.
+        Assert.Equal(3ul, Group(tracker, "burn").Counts.CpuUserTicks);
+        Exit(Record(300, "burn", startTicks: _source.UptimeTicks - 1, cpuNanos: half));
+        Update(tracker);
+        Assert.Equal(4ul, Group(tracker, "burn").Counts.CpuUserTicks);
+    }
+
+    [Fact]
+    public void A_leader_exiting_before_its_threads_is_counted_once_across_both_records()
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        Update(tracker);
+
+        var start = _source.UptimeTicks - 10;
+        // The leader leaves first (pthread_exit in main): its record looks like a whole process's.
+        Exit(Record(60, "web", startTicks: start, cpuTicks: 5));
+        Update(tracker);
+        Exit(Record(61, "web", startTicks: start + 1, cpuTicks: 8, tgid: 60, groupDead: false, processStartTicks: start),
+            Record(62, "web", startTicks: start + 1, cpuTicks: 4, tgid: 60, groupDead: true, processStartTicks: start));
+        Update(tracker);
+
+        var web = Group(tracker, "web");
+        Assert.Equal(17ul, web.Counts.CpuUserTicks);
+        Assert.Equal(1, web.ShortLived.ExitedUnseen);
+    }
+
+    [Fact]
+    public void Remembered_exits_are_forgotten_after_a_few_cycles()
+    {
+        var tracker = new LocalTracker(new CommNamer("burn"));
+        Update(tracker);
+        for (var pid = 200; pid < 300; pid++) Exit(Record(pid, "burn", startTicks: _source.UptimeTicks - 1, cpuTicks: 1));
+        Update(tracker);
+        for (var i = 0; i < 4; i++) Update(tracker);
+
+        Assert.Equal(100ul, Group(tracker, "burn").Counts.CpuUserTicks);
+        Assert.Equal(0, tracker.Tracker.RememberedExits);
+    }
+
+    [Fact]
+    public void The_default_config_groups_an_unseen_process_by_its_comm_and_leaves_kernel_threads_out()
+    {
+        var tracker = new LocalTracker(ProcActors.Tracking.Grouping.NamingConfig.Parse("""
+            process_names:
+              - name: "{{.Comm}}"
+                cmdline:
+                  - '.+'
+            """, "<default>"));
+        Update(tracker);
+
+        var now = _source.UptimeTicks;
+        Exit(Record(200, "burn", startTicks: now - 5, cpuTicks: 3), Record(201, "kworker/0:1", startTicks: now - 5, cpuTicks: 2, parent: 2));
+        Update(tracker);
+
+        Assert.Equal(3ul, Group(tracker, "burn").Counts.CpuUserTicks);
+        Assert.DoesNotContain(tracker.Groups, g => g.Name == "kworker/0:1");
+    }
+}
