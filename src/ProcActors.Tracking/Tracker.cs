@@ -15,6 +15,8 @@ public sealed class Tracker : IProcSink
     private readonly Dictionary<ProcId, TrackedProc> _procs = [];
     private readonly Dictionary<string, GroupAccumulator> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<ProcId, ProcCounts> _baselines = [];
+    /// <summary>Restored baselines not claimed by the end of this cycle belong to processes that exited meanwhile.</summary>
+    private long _baselinesUntilCycle;
     private readonly bool _removeEmptyGroups;
     private readonly ExitLedger _exits = new(ClockTicks.PerSecond);
     private long _cycle;
@@ -45,7 +47,7 @@ public sealed class Tracker : IProcSink
     /// <summary>
     /// Continues from saved state: the group's counters as they were, and the last raw readings of the processes
     /// then tracked. A process seen again with the same identity counts what it did meanwhile, once; the baselines
-    /// of processes not seen in the next cycle are dropped (they exited while we were away).
+    /// of processes not seen within the next two cycles are dropped (they exited while we were away).
     /// </summary>
     public void Restore(string group, in ProcCounts counts, IReadOnlyDictionary<string, ProcCounts> threadCounts, IEnumerable<KeyValuePair<ProcId, ProcCounts>> baselines)
     {
@@ -53,6 +55,8 @@ public sealed class Tracker : IProcSink
         accumulator.AddCounts(counts);
         foreach (var (thread, threadTotals) in threadCounts) accumulator.AddThreadCounts(thread, threadTotals);
         foreach (var (id, raw) in baselines) _baselines[id] = raw;
+        // Kept through the next two cycles, not one: a restart after a failure can lose the batch in flight.
+        _baselinesUntilCycle = _cycle + 2;
     }
 
     /// <summary>
@@ -128,7 +132,7 @@ public sealed class Tracker : IProcSink
     /// <summary>Drops the processes not observed in this cycle and returns every group's totals.</summary>
     public IReadOnlyList<GroupStats> EndCycle()
     {
-        _baselines.Clear();
+        if (_cycle >= _baselinesUntilCycle) _baselines.Clear();
         foreach (var (id, proc) in _procs)
         {
             if (proc.LastSeen != _cycle)
