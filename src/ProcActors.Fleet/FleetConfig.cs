@@ -18,9 +18,8 @@ public static class FleetConfig
         var seeds = options.Seeds.Count == 0 ? [options.Advertised] : options.Seeds;
         var typed = $$"""
             akka.loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"]
-            # Before its loggers start and after they stop (each restart of this system), Akka writes to stdout:
-            # only warnings there, so that stdout stays empty under systemd and for -once-to-stdout-delay.
-            akka.stdout-loglevel = WARNING
+            # FleetNode runs this system's shutdown when the host stops; the process exit must not run it again late.
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.remote.dot-netty.tcp {
               hostname = {{Quote(options.Remote.Host)}}
               port = {{options.Remote.Port.ToString(CultureInfo.InvariantCulture)}}

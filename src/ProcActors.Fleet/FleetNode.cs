@@ -72,6 +72,13 @@ public sealed class FleetNode(FleetOptions options, NodeViewStore nodes, FleetVi
         Incarnations++;
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(FleetConfig.Build(options)), new LoggerFactorySetup(loggers));
         var system = ActorSystem.Create(ClusterEndpoint.SystemName, setup);
+        // Once its loggers stop, a terminating system writes what is still logged to stdout at the configured level
+        // ("Remoting shut down."): only warnings by then, so stdout stays empty under systemd.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quiet-stdout", () =>
+        {
+            system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
+            return Task.FromResult(Akka.Done.Instance);
+        });
         try
         {
             system.ActorOf(FleetViewActor.Props(fleet, options), "fleet-view");
