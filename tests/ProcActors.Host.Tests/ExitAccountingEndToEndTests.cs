@@ -71,10 +71,10 @@ public sealed class ExitAccountingEndToEndTests : IDisposable
         Assert.Equal(0, settled.Value("procactors_exit_records_lost_total"));
         // The kernel writes the record (do_exit → taskstats_exit) before the exiting task frees its memory and files,
         // and its runtime is as of the scheduler's last update: that last part of each exit is in RUSAGE_CHILDREN and
-        // in no record; the whole-tick CPU samples the kernel also sends overshoot a little. Measured here for these exec'd shells of ~6 ms: 91-102 %. More than 103 %
-        // would be double counting.
+        // in no record; the whole-tick CPU samples the kernel also sends overshoot a little (a 4 ms tick on ~6 ms shells).
+        // Measured here for these exec'd shells: 91-104 %. Counting any record twice would put it near 200 %.
         var ratio = counted / rusage;
-        Assert.InRange(ratio, 0.85, 1.03);
+        Assert.InRange(ratio, 0.85, 1.06);
         TestContext.Current.TestOutputHelper?.WriteLine($"taskstats: {counted:F3} s counted, {rusage:F3} s by RUSAGE_CHILDREN, ratio {ratio:F4}");
     }
 
