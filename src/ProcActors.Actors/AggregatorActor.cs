@@ -175,7 +175,8 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
 
     private void Loaded(LoadSnapshotResult result)
     {
-        if (_schedule.Resolved) return;
+        // Resolved, or a late snapshot already being merged: a second answer must never be merged again.
+        if (_schedule.Resolved || _lateSequence != 0) return;
         switch (result.Snapshot?.Snapshot)
         {
             case null:
