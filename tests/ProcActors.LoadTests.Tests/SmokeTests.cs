@@ -12,40 +12,15 @@ namespace ProcActors.LoadTests.Tests;
 [Collection(nameof(SmokeTests))]
 public sealed class SmokeTests : IDisposable
 {
-    private readonly string _reports = Directory.CreateTempSubdirectory("loadtests-smoke-").FullName;
+    private readonly SmokeRun _run = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_reports)) Directory.Delete(_reports, recursive: true);
-    }
+    public void Dispose() => _run.Dispose();
 
-    private async Task<(int ExitCode, string Output, List<Dictionary<string, string>> Rows)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var exit = await Cli.RunAsync([.. args, "--report-dir", _reports, "--no-progress", "--tick", "250ms"], output, output, TestContext.Current.CancellationToken);
-        foreach (var extension in new[] { "txt", "md", "csv", "html" })
-        {
-            Assert.True(File.Exists(Path.Combine(_reports, $"report.{extension}")), $"report.{extension} missing:\n{output}");
-        }
-        var lines = await File.ReadAllLinesAsync(Path.Combine(_reports, "report.csv"), TestContext.Current.CancellationToken);
-        var header = lines[0].Split(',');
-        var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.Item1, p => p.Item2)).ToList();
-        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
-        var report = await File.ReadAllTextAsync(Path.Combine(_reports, "report.txt"), TestContext.Current.CancellationToken);
-        return (exit, output + "\n" + report, rows);
-    }
+    private Task<(int ExitCode, string Output, List<Dictionary<string, string>> Rows)> RunAsync(params string[] args) => _run.RunAsync(args);
 
-    private static double D(Dictionary<string, string> row, string column) => double.Parse(row[column], CultureInfo.InvariantCulture);
+    private static double D(Dictionary<string, string> row, string column) => SmokeRun.D(row, column);
 
-    private static void AssertSane(Dictionary<string, string> row, int minRequests, double maxP99Ms)
-    {
-        Assert.True(D(row, "request_count") >= minRequests, $"{row["scenario"]}: {row["request_count"]} requests");
-        Assert.Equal(0, D(row, "failed"));
-        Assert.InRange(D(row, "min"), 0.0001, D(row, "50_percent"));
-        Assert.InRange(D(row, "50_percent"), D(row, "min"), D(row, "99_percent"));
-        Assert.InRange(D(row, "99_percent"), D(row, "50_percent"), Math.Min(D(row, "max"), maxP99Ms));
-        Assert.True(D(row, "rps") > 0);
-    }
+    private static void AssertSane(Dictionary<string, string> row, int minRequests, double maxP99Ms) => SmokeRun.AssertSane(row, minRequests, maxP99Ms);
 
     [Fact]
     public async Task Update_latency_drives_the_real_pipeline()
@@ -68,29 +43,6 @@ public sealed class SmokeTests : IDisposable
             "--process-exporter", "/nonexistent/process-exporter");
         Assert.True(exit != 0, output);
         Assert.Contains("is installed for the comparison", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Scan_measures_a_fixture_tree_against_process_exporter()
-    {
-        if (await DebianPackages.EnsureAsync("/usr/bin/prometheus-process-exporter", "prometheus-process-exporter") is { } missing)
-            Assert.Skip($"the scan scenario compares with process-exporter: {missing}");
-        // Large enough that both CPU figures are many clock ticks; the real ratio is ~6x (README), 2x leaves room for noise.
-        var (exit, output, rows) = await RunAsync("scan", "--fixture", "300", "--groups", "5", "--scans", "10", "--warmup", "200ms", "--min-cpu-ratio", "2");
-
-        Assert.True(exit == 0, output);
-        AssertSane(rows[0], minRequests: 10, maxP99Ms: 5000);
-        Assert.Contains("| processes listed ", output, StringComparison.Ordinal);
-        Assert.Contains("| process CPU per process ", output, StringComparison.Ordinal);
-        Assert.Contains("| allocated per scan (scan thread) ", output, StringComparison.Ordinal);
-        Assert.Equal(["scan", "process-exporter"], rows.Select(r => r["scenario"]));
-        AssertSane(rows[1], minRequests: 10, maxP99Ms: 5000);
-        Assert.True(D(rows[1], "data_transfer_mean_kb") > 1, "the exporter's /metrics has the groups");
-        Assert.Contains("process-exporter uses at least 2x our CPU per scan", output, StringComparison.Ordinal);
-        // The fixture tree is deleted at the end.
-        var written = output.Split('\n').Single(l => l.Contains("fixture of 300 processes written to ", StringComparison.Ordinal));
-        var root = written[(written.IndexOf(" to ", StringComparison.Ordinal) + 4)..written.LastIndexOf(" in ", StringComparison.Ordinal)];
-        Assert.False(Directory.Exists(root), root);
     }
 
     [Fact]
@@ -149,7 +101,7 @@ public sealed class SmokeTests : IDisposable
         AssertSane(Assert.Single(rows), minRequests: 10, maxP99Ms: 2000);
         Assert.Contains($"| {SoakScenario.Tracked} ", output, StringComparison.Ordinal);
         Assert.Contains($"{SoakScenario.LiveHeap}: growth", output, StringComparison.Ordinal);
-        Assert.Contains("<polyline", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains("<polyline", await File.ReadAllTextAsync(Path.Combine(_run.Reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
     }
 
     [Fact]
