@@ -110,6 +110,7 @@ internal sealed class ExitLedger(int ticksPerSecond)
         var floor = Max(baseline, previous);
         var ignored = 0;
         var added = CountsMath.Delta(Max(exit.Totals, floor), floor, ref ignored);
+        CpuBeyond(exit.Totals, baseline, previous, out added.CpuUserTicks, out added.CpuSystemTicks);
         if (unseen)
         {
             exits.Unseen++;
@@ -144,6 +145,26 @@ internal sealed class ExitLedger(int ticksPerSecond)
             _groups.Add(group, exits);
         }
         return exits;
+    }
+
+    /// <summary>
+    /// The CPU a record shows beyond both the last scanned reading and earlier records of the process, compared on
+    /// user + system: a scan's split of the runtime and the record's need not agree (the tick samples they split by
+    /// differ), and comparing each part on its own would add user time the process never had whenever the split
+    /// moved. What is beyond is split as the record splits.
+    /// </summary>
+    private static void CpuBeyond(in ProcCounts totals, in ProcCounts baseline, in ProcCounts previous, out ulong userNanos, out ulong systemNanos)
+    {
+        var recorded = totals.CpuUserTicks + totals.CpuSystemTicks;
+        var counted = Math.Max(baseline.CpuUserTicks + baseline.CpuSystemTicks, previous.CpuUserTicks + previous.CpuSystemTicks);
+        if (recorded <= counted)
+        {
+            userNanos = systemNanos = 0;
+            return;
+        }
+        var beyond = recorded - counted;
+        systemNanos = (ulong)((UInt128)beyond * totals.CpuSystemTicks / recorded);
+        userNanos = beyond - systemNanos;
     }
 
     private static bool Overlaps(in ProcExit a, in ProcExit b) => a.StartTicksLow <= b.StartTicksHigh && b.StartTicksLow <= a.StartTicksHigh;

@@ -150,12 +150,44 @@ public sealed class TaskstatsParserTests
     [InlineData(10_000_000ul, 4000ul, 4000ul, 5_000_000ul, 5_000_000ul)]
     [InlineData(10_000_000ul, 0ul, 8000ul, 0ul, 10_000_000ul)]
     [InlineData(15_000_000ul, 8000ul, 4000ul, 10_000_000ul, 5_000_000ul)]
-    [InlineData(9_000_000ul, 8000ul, 4000ul, 8_000_000ul, 4_000_000ul)]
-    [InlineData(0ul, 8000ul, 4000ul, 8_000_000ul, 4_000_000ul)]
-    [InlineData(300_000ul, 0ul, 4000ul, 0ul, 4_000_000ul)]
-    public void Splits_the_runtime_like_proc_stat(ulong runtime, ulong utime, ulong stime, ulong user, ulong system)
+    [InlineData(9_000_000ul, 0ul, 0ul, 9_000_000ul, 0ul)]
+    [InlineData(12_000_000ul, 8000ul, 4000ul, 8_000_000ul, 4_000_000ul)]
+    public void Splits_the_cpu_like_proc_stat(ulong total, ulong utime, ulong stime, ulong user, ulong system)
     {
-        TaskstatsParser.SplitRuntime(runtime, utime, stime, out var u, out var s);
+        TaskstatsParser.SplitRuntime(total, utime, stime, out var u, out var s);
         Assert.Equal((user, system), (u, s));
+        Assert.Equal(total, u + s);
+    }
+
+    [Theory]
+    // Never blocked: 6.2 ms alive, 0.9 ms of it waiting for a CPU; the runtime (3.9 ms) stopped at the last tick.
+    [InlineData(3_900_000ul, 4000ul, 0ul, 6_200ul, 900_000ul, 0ul, 5_300_000ul)]
+    // Never blocked, and the runtime caught the end exactly.
+    [InlineData(5_300_000ul, 8000ul, 0ul, 6_200ul, 900_000ul, 0ul, 5_300_000ul)]
+    // It blocked (a voluntary switch): its lifetime holds sleep, so the runtime, or the ticks when they show more.
+    [InlineData(3_900_000ul, 4000ul, 0ul, 500_000ul, 900_000ul, 2ul, 4_000_000ul)]
+    [InlineData(3_900_000ul, 0ul, 0ul, 500_000ul, 900_000ul, 2ul, 3_900_000ul)]
+    // Lifetime less the wait is below the runtime (clock granularity): never less than the runtime.
+    [InlineData(3_900_000ul, 0ul, 0ul, 3_000ul, 100_000ul, 0ul, 3_900_000ul)]
+    // A gap of more than any tick between runtime and lifetime is not a lagging runtime: not trusted.
+    [InlineData(3_900_000ul, 4000ul, 0ul, 60_000ul, 0ul, 0ul, 4_000_000ul)]
+    // No scheduler figures (runtime 0): the tick samples.
+    [InlineData(0ul, 8000ul, 4000ul, 6_200ul, 0ul, 0ul, 12_000_000ul)]
+    // A wait longer than the life (inconsistent figures) does not underflow.
+    [InlineData(3_900_000ul, 4000ul, 0ul, 1_000ul, 9_000_000ul, 0ul, 4_000_000ul)]
+    public void Estimates_the_cpu_to_the_exit(ulong runtime, ulong utime, ulong stime, ulong elapsedMicros, ulong runDelay, ulong voluntary, ulong expected) =>
+        Assert.Equal(expected, TaskstatsParser.EstimateCpuNanos(runtime, utime, stime, elapsedMicros, runDelay, voluntary));
+
+    [Fact]
+    public void A_task_that_never_blocked_counts_its_life_less_its_wait_for_a_cpu()
+    {
+        var stats = Stats(utimeMicros: 4000, stimeMicros: 0, runtimeNanos: 3_900_000);
+        BinaryPrimitives.WriteUInt64LittleEndian(stats.AsSpan(24), 900_000);
+        BinaryPrimitives.WriteUInt64LittleEndian(stats.AsSpan(144), 6_200);
+        BinaryPrimitives.WriteUInt64LittleEndian(stats.AsSpan(272), 0);
+        var records = new List<ExitRecord>();
+        TaskstatsParser.Parse(Message(stats, 100), Family, 0, records, out _);
+        var r = Assert.Single(records);
+        Assert.Equal((5_300_000ul, 0ul), (r.CpuUserNanos, r.CpuSystemNanos));
     }
 }

@@ -14,7 +14,7 @@ public sealed class ExitAccountingTests
 
     /// <summary>A record as the kernel sends it for a task that started at <paramref name="startTicks"/> and was received now.</summary>
     private ExitRecord Record(int pid, string comm, ulong startTicks, ulong cpuTicks = 0, ulong cpuNanos = 0, int tgid = 0, int parent = 1,
-        bool groupDead = true, ulong bytes = 0, ulong? processStartTicks = null)
+        bool groupDead = true, ulong bytes = 0, ulong? processStartTicks = null, ulong systemTicks = 0)
     {
         var received = (long)_source.UptimeTicks * (long)NanosPerTick;
         var processStart = processStartTicks ?? startTicks;
@@ -29,6 +29,7 @@ public sealed class ExitAccountingTests
             ProcessElapsedMicros = (_source.UptimeTicks - processStart) * NanosPerTick / 1000,
             ReceivedBoottimeNanos = received,
             CpuUserNanos = cpuTicks * NanosPerTick + cpuNanos,
+            CpuSystemNanos = systemTicks * NanosPerTick,
             ReadBytes = bytes,
             WriteBytes = bytes,
             GroupDead = groupDead,
@@ -87,6 +88,31 @@ public sealed class ExitAccountingTests
         Assert.Equal(600ul, group.Counts.ReadBytes);
         Assert.Equal(0, group.ShortLived.ExitedUnseen);
         Assert.Equal(1, group.ShortLived.ExitRecords);
+    }
+
+    [Theory]
+    // The record splits the same total differently from the last scan: nothing was done since, nothing is added.
+    [InlineData(150ul, 50ul, 0ul, 0ul)]
+    // 40 ticks more than scanned, split 3:1 by the record: exactly 40 added, in the record's proportion (per-part
+    // comparison would add 80 user ticks and none of system).
+    [InlineData(180ul, 60ul, 30ul, 10ul)]
+    // The record shows less than scanned (tick samples behind the scan's exact split): nothing, never negative.
+    [InlineData(90ul, 90ul, 0ul, 0ul)]
+    public void A_tracked_process_s_remainder_is_compared_on_its_total_cpu(ulong recordUser, ulong recordSystem, ulong addedUser, ulong addedSystem)
+    {
+        var tracker = new LocalTracker(new CommNamer("web"));
+        var web = _source.Add(10, "web", startTicks: 10);
+        web.Metrics.Counts.CpuUserTicks = 100;
+        web.Metrics.Counts.CpuSystemTicks = 100;
+        Update(tracker);
+        var before = Group(tracker, "web").Counts;
+
+        _source.Remove(10);
+        Exit(Record(10, "web", startTicks: 10, cpuTicks: recordUser, systemTicks: recordSystem));
+        Update(tracker);
+
+        var after = Group(tracker, "web").Counts;
+        Assert.Equal((addedUser, addedSystem), (after.CpuUserTicks - before.CpuUserTicks, after.CpuSystemTicks - before.CpuSystemTicks));
     }
 
     [Fact]
