@@ -38,6 +38,8 @@ public sealed record LoadTestOptions
     public PersistStore Store { get; init; } = PersistStore.Both;
     public int Iterations { get; init; } = 20;
     public int Rounds { get; init; } = 3;
+    /// <summary>short-lived: what the burners are (sh, fork or clone).</summary>
+    public string Burner { get; init; } = "sh";
 }
 
 public static class Cli
@@ -73,6 +75,11 @@ public static class Cli
                           RUSAGE_CHILDREN, target within 2 %; then threads ending at --rate/s for --duration: no exit
                           record lost. Options: --procs [1500], --rounds [3], --scan-interval [5s], --rate [10000],
                           --duration [30s].
+          churn           real kernel, root, gcc: the real agent (taskstats) for --duration quiet, then for --duration
+                          while a C spawner (Native/churn.c) makes --rate process exits a second from --procs workers:
+                          every exit has its record and none is lost; scan CPU per scan and update latency, churn
+                          against quiet. Options: --rate [10000], --duration [30s], --procs [2], --scan-interval [5s],
+                          --p99-target-ms [50].
 
         options (defaults per scenario in brackets):
           --procs N              processes in the in-memory table [10000]
@@ -101,13 +108,16 @@ public static class Cli
           --store S              persist: sqlite, postgres or both [both]
           --iterations N         persist: measured save + recover pairs per store [20]
           --rounds N             short-lived: rounds of burners [3]
+          --burner B             short-lived: sh (a copy of dash run by dash: fork, exec, exit), fork or clone (children
+                                 of Native/churn.c that spin ~5 ms: with their own copied memory, or sharing the
+                                 spawner's, so that their exit tears nothing down after the kernel's record) [sh]
           --tick D               progress and timeline resolution [1s]
           --no-progress          no progress line
 
         exit code: 0 when every threshold passed, 1 when one failed or a scenario broke, 2 for bad usage.
         """;
 
-    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "ask-remote-inproc", "ask-fleet", "soak", "persist", "short-lived"];
+    public static readonly string[] Scenarios = ["update-latency", "scan", "ask-local", "ask-remote", "ask-remote-inproc", "ask-fleet", "soak", "persist", "short-lived", "churn"];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -146,6 +156,7 @@ public static class Cli
         "soak" => SoakScenario.Build(options),
         "persist" => PersistScenario.Build(options),
         "short-lived" => ShortLivedScenario.Build(options),
+        "churn" => ChurnScenario.Build(options),
         _ => throw new ArgumentException($"unknown scenario {options.Scenario}"),
     };
 
@@ -207,6 +218,7 @@ public static class Cli
                 "--store" => o with { Store = PersistScenario.ParseStore(Value(args, ref i)) },
                 "--iterations" => o with { Iterations = Int(args, ref i, 1) },
                 "--rounds" => o with { Rounds = Int(args, ref i, 1) },
+                "--burner" => o with { Burner = BurnerKind(Value(args, ref i)) },
                 "--no-progress" => o with { Progress = false },
                 "--echo" => o with { Echo = true },
                 "--agent" => o with { Agent = Value(args, ref i) },
@@ -231,6 +243,9 @@ public static class Cli
         if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero) return span;
         throw new ArgumentException($"not a duration: {text} (e.g. 30s, 2m, 500ms)");
     }
+
+    private static string BurnerKind(string value) =>
+        value is "sh" or "fork" or "clone" ? value : throw new ArgumentException($"--burner: sh, fork or clone, not {value}");
 
     private static string Value(string[] args, ref int i) =>
         ++i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");

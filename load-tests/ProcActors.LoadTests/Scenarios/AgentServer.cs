@@ -15,7 +15,7 @@ public sealed class AgentServer : ServedProcess
     /// <summary>HOST:PORT of its cluster endpoint, for ProcActorsClient.</summary>
     public string Remote { get; }
 
-    public static async Task<AgentServer> StartAsync(string procfs, string node, string? seed, TimeSpan scanInterval, CancellationToken cancellationToken, int? remotePort = null)
+    public static async Task<AgentServer> StartAsync(string procfs, string node, string? seed, TimeSpan scanInterval, CancellationToken cancellationToken, int? remotePort = null, IReadOnlyList<string>? extraArgs = null)
     {
         var port = FreePort();
         var remote = $"127.0.0.1:{(remotePort ?? FreePort()).ToString(CultureInfo.InvariantCulture)}";
@@ -26,6 +26,7 @@ public sealed class AgentServer : ServedProcess
             "--scan-interval", $"{(int)scanInterval.TotalMilliseconds}ms", "--remote", remote, "-web.listen-address", $"127.0.0.1:{port}",
         ];
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        foreach (var arg in extraArgs ?? []) info.ArgumentList.Add(arg);
         if (seed is not null)
         {
             info.ArgumentList.Add("--seed-nodes");

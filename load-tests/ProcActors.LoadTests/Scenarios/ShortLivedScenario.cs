@@ -86,11 +86,21 @@ public static class ShortLivedScenario
 
         return LoadRunner.RegisterScenarios(accuracy, exitRate)
             .WithTestName(Name)
-            .WithNote("workload", $"{options.Procs ?? 1500} burners per round (dash, {Loops} loop rounds: ~5 ms CPU with its exec), {rounds} rounds, scans every {Format.Span(options.ScanInterval)}")
+            .WithNote("workload", $"{options.Procs ?? 1500} burners per round ({BurnerNote(options.Burner)}), {rounds} rounds, scans every {Format.Span(options.ScanInterval)}")
             .WithNote("exit-rate", $"threads of this process started and joined at {Format.Num(rate)}/s for {Format.Span(duration)}; records counted by the taskstats reader");
     }
 
     private const int Loops = 1500;
+
+    /// <summary>churn.c's loop rounds for ~5 ms of CPU here.</summary>
+    private const string SpinRounds = "14000000";
+
+    private static string BurnerNote(string burner) => burner switch
+    {
+        "sh" => $"dash run by dash, {Loops} loop rounds: ~5 ms CPU with its fork and exec",
+        "fork" => $"fork() children of churn.c spinning {SpinRounds} rounds, ~5 ms",
+        _ => $"clone(CLONE_VM|CLONE_VFORK) children of churn.c spinning {SpinRounds} rounds, ~5 ms: no memory of their own to tear down",
+    };
 
     private sealed class State(LoadTestOptions options) : IDisposable
     {
@@ -109,8 +119,12 @@ public static class ShortLivedScenario
             _reader = ExitRecordReader.TryStart(out var error) ?? throw new InvalidOperationException($"taskstats exit records are not available: {error}");
             var name = "pa" + Guid.NewGuid().ToString("N")[..10];
             _burner = Path.Combine(_dir, name);
-            File.Copy("/bin/sh", _burner);
-            File.SetUnixFileMode(_burner, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            if (options.Burner == "sh")
+            {
+                File.Copy("/bin/sh", _burner);
+                File.SetUnixFileMode(_burner, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+            else ChurnScenario.CompileAsync(Path.Combine(AppContext.BaseDirectory, "Native", "churn.c"), _burner, CancellationToken.None).GetAwaiter().GetResult();
             var namer = ProcNamesNamer.Create(name, null);
             _with = new LocalTracker(namer);
             _without = new LocalTracker(namer);
@@ -123,8 +137,7 @@ public static class ShortLivedScenario
         {
             var before = (Cpu(_with!), Cpu(_without!));
             var count = options.Procs ?? 1500;
-            var script = $"i=0; while [ $i -lt {count} ]; do {_burner} -c 'j=0; while [ $j -lt {Loops} ]; do j=$((j+1)); done'; i=$((i+1)); done; times";
-            using var spawner = Process.Start(new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, ArgumentList = { "-c", script } })!;
+            using var spawner = Process.Start(SpawnerInfo(count))!;
             var output = spawner.StandardOutput.ReadToEndAsync(cancellationToken);
             while (!spawner.HasExited)
             {
@@ -135,8 +148,31 @@ public static class ShortLivedScenario
             // Records of the last exits arrive within milliseconds; the next scan takes them.
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             Scan();
-            var children = (await output.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ');
-            return (Cpu(_with!) - before.Item1, Cpu(_without!) - before.Item2, children.Sum(ShellSeconds));
+            return (Cpu(_with!) - before.Item1, Cpu(_without!) - before.Item2, SpawnedSeconds(await output.ConfigureAwait(false)));
+        }
+
+        /// <summary>
+        /// sh: the shell runs the burners and prints its children's CPU (times). fork and clone: churn.c's one
+        /// worker makes them and its main process prints RUSAGE_CHILDREN (the worker's own CPU in it counts too:
+        /// the worker has the burners' name, so it is in their group).
+        /// </summary>
+        private ProcessStartInfo SpawnerInfo(int count)
+        {
+            if (options.Burner == "sh")
+            {
+                var script = $"i=0; while [ $i -lt {count} ]; do {_burner} -c 'j=0; while [ $j -lt {Loops} ]; do j=$((j+1)); done'; i=$((i+1)); done; times";
+                return new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, ArgumentList = { "-c", script } };
+            }
+            var info = new ProcessStartInfo(_burner) { RedirectStandardOutput = true, ArgumentList = { "count", count.ToString(CultureInfo.InvariantCulture), "1", SpinRounds } };
+            if (options.Burner == "fork") info.Environment["CHURN_FORK"] = "1";
+            return info;
+        }
+
+        private double SpawnedSeconds(string output)
+        {
+            if (options.Burner == "sh") return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ').Sum(ShellSeconds);
+            var result = ChurnScenario.ParseSpawner(output);
+            return (result.ChildrenCpuMicros + result.SelfCpuMicros) / 1e6;
         }
 
         /// <summary>
