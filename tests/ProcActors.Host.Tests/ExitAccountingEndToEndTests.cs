@@ -69,13 +69,49 @@ public sealed class ExitAccountingEndToEndTests : IDisposable
         Assert.Equal(0, settled.Value("namedprocess_namegroup_num_procs", "groupname", name));
         Assert.True(settled.Value("procactors_exit_records_total") >= count);
         Assert.Equal(0, settled.Value("procactors_exit_records_lost_total"));
-        // The kernel writes the record (do_exit → taskstats_exit) before the exiting task frees its memory and files,
-        // and its runtime is as of the scheduler's last update: that last part of each exit is in RUSAGE_CHILDREN and
-        // in no record; the whole-tick CPU samples the kernel also sends overshoot a little (a 4 ms tick on ~6 ms shells).
-        // Measured here for these exec'd shells: 91-104 %. Counting any record twice would put it near 200 %.
+        // Each record's CPU is the task's CPU up to the record, never more for these burners (they never block: their
+        // life less their wait for a CPU is exact to the microsecond). The kernel writes the record (do_exit →
+        // taskstats_exit) before the task tears down its memory and files, which RUSAGE_CHILDREN includes and no
+        // record does: on this VM (paravirtualised page tables) that is 8-11 % of a dash burner's ~6 ms, measured
+        // 89-91 %. So the upper bound is RUSAGE_CHILDREN plus the 10 ms truncation of `times` (up to 0.8 % here) and a
+        // tick for a burner that blocked once; counting any record twice would put it near 180 %, and a lost record
+        // shows in procactors_exit_records_lost_total.
         var ratio = counted / rusage;
-        Assert.InRange(ratio, 0.85, 1.06);
+        Assert.InRange(ratio, 0.85, 1.02);
         TestContext.Current.TestOutputHelper?.WriteLine($"taskstats: {counted:F3} s counted, {rusage:F3} s by RUSAGE_CHILDREN, ratio {ratio:F4}");
+    }
+
+    /// <summary>
+    /// The deliberate difference from process-exporter 0.7.10 (README, "Deliberate differences": processes that live
+    /// and die between two scans are counted), side by side on the real /proc with the same -procnames: the reference
+    /// scans only when scraped, so burners born and gone between two scrapes are invisible to it, and their group has
+    /// no CPU there; ours has what their exit records show. The fixture comparison (ProcessExporterComparisonTests)
+    /// cannot show this: exit records describe this kernel's processes, not a fixture tree, so exit accounting is off there.
+    /// </summary>
+    [Fact]
+    public async Task Process_exporter_counts_none_of_what_ours_counts_by_exit_records()
+    {
+        var burner = Burner(out var name);
+        await using var reference = await ProcessExporterBaseline.StartAsync("-procnames", name);
+        await using var agent = await AgentProcess.StartAsync("-procnames", name, "--scan-interval", "1s", "--exit-accounting", "taskstats");
+        var start = await agent.UntilAsync(m => m.Has("procactors_exit_accounting_mode", "mode", "taskstats"), "the exit accounting mode");
+        if (start.Value("procactors_exit_accounting_mode", "mode", "taskstats") != 1)
+        {
+            Assert.Skip($"taskstats exit records are not available here (CAP_NET_ADMIN in the initial namespaces is needed):\n{agent.Output}");
+            return;
+        }
+        await reference.ScrapeAsync();
+
+        var rusage = await SpawnAsync(burner, 150);
+        await agent.UntilAsync(m => m.TryValue("namedprocess_namegroup_cpu_seconds_total", out _, "groupname", name, "mode", "user"), $"group {name}");
+        var ours = Cpu(await agent.NextFullCycleAsync(), name);
+        var theirs = await reference.ScrapeAsync();
+
+        var theirCpu = theirs.TryValue("namedprocess_namegroup_cpu_seconds_total", out var user, "groupname", name, "mode", "user") ? user : 0;
+        theirCpu += theirs.TryValue("namedprocess_namegroup_cpu_seconds_total", out var system, "groupname", name, "mode", "system") ? system : 0;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{rusage:F3} s by RUSAGE_CHILDREN: ours {ours:F3} s, process-exporter {theirCpu:F3} s");
+        Assert.Equal(0, theirCpu);
+        Assert.InRange(ours / rusage, 0.85, 1.02);
     }
 
     [Fact]
