@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ProcActors.Testing;
@@ -126,10 +127,62 @@ public sealed class FixtureTree : IDisposable
     /// <summary>Adds a folder that is not a process (as /proc has "sys", "net", ...).</summary>
     public void AddFolder(string name) => Directory.CreateDirectory(Path.Combine(Root, name));
 
+    /// <summary>
+    /// Replaces a file of a process by a FIFO without a writer: opening it for reading blocks until a writer comes,
+    /// as a read of a process in D state blocks in the kernel. <see cref="ReleaseFifo"/> lets the read return.
+    /// </summary>
+    public string ReplaceWithFifo(int pid, string file) => ReplaceWithFifo(Path.Combine(pid.ToString(CultureInfo.InvariantCulture), file));
+
+    /// <summary>The same for a file of the tree itself ("uptime"), given relative to the root.</summary>
+    public string ReplaceWithFifo(string relativePath)
+    {
+        var path = Path.Combine(Root, relativePath);
+        File.Delete(path);
+        if (MkFifo(path, 0b110_100_100) != 0) throw new IOException($"mkfifo {path}: errno {Marshal.GetLastPInvokeError()}");
+        _fifos.Add(path);
+        return path;
+    }
+
+    /// <summary>
+    /// Opens the FIFO for writing without waiting, writes the content and closes it: a reader blocked in open() or
+    /// read() gets the content and then the end of the file. False when no reader has it open (nothing was blocked).
+    /// </summary>
+    public bool ReleaseFifo(string path, string content = "")
+    {
+        var fd = OpenFile(path, OpenWriteOnly | OpenNonBlocking);
+        if (fd < 0) return false;
+        var bytes = Encoding.UTF8.GetBytes(content);
+        if (bytes.Length > 0 && WriteFile(fd, bytes, bytes.Length) != bytes.Length)
+        {
+            CloseFile(fd);
+            throw new IOException($"write to {path}: errno {Marshal.GetLastPInvokeError()}");
+        }
+        CloseFile(fd);
+        return true;
+    }
+
     public void Dispose()
     {
+        // A test that failed half-way may leave a reader blocked on a FIFO: let it go before the tree goes.
+        foreach (var fifo in _fifos) ReleaseFifo(fifo);
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
     }
+
+    private readonly List<string> _fifos = [];
+    private const int OpenWriteOnly = 1;
+    private const int OpenNonBlocking = 0x800;
+
+    [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MkFifo(string path, uint mode);
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenFile(string path, int flags);
+
+    [DllImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static extern nint WriteFile(int fd, byte[] buffer, nint count);
+
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int CloseFile(int fd);
 
     private static void Write(string dir, string file, string content) => Write(dir, file, Encoding.UTF8.GetBytes(content));
 
