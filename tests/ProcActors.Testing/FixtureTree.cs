@@ -146,11 +146,14 @@ public sealed class FixtureTree : IDisposable
     /// <summary>
     /// Opens the FIFO for writing without waiting, writes the content and closes it: a reader blocked in open() or
     /// read() gets the content and then the end of the file. False when no reader has it open (nothing was blocked).
+    /// <paramref name="whileHeld"/> runs with the FIFO open, before the reader is let go: replacing the file there
+    /// means no later read meets the FIFO again.
     /// </summary>
-    public bool ReleaseFifo(string path, string content = "")
+    public bool ReleaseFifo(string path, string content = "", Action? whileHeld = null)
     {
         var fd = OpenFile(path, OpenWriteOnly | OpenNonBlocking);
         if (fd < 0) return false;
+        whileHeld?.Invoke();
         var bytes = Encoding.UTF8.GetBytes(content);
         if (bytes.Length > 0 && WriteFile(fd, bytes, bytes.Length) != bytes.Length)
         {
