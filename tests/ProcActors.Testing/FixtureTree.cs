@@ -28,9 +28,12 @@ public sealed class FixtureTree : IDisposable
     public const long DefaultBootTime = 1_795_683_877;
     public const string DefaultUptime = "2308.61 4585.72\n";
 
-    public FixtureTree(long bootTime = DefaultBootTime, string? uptime = DefaultUptime, string prefix = "procactors-fixture-")
+    /// <param name="inMemory">Under /dev/shm (tmpfs) when there is one: trees of tens of thousands of entries are written and read several times faster than on a disk.</param>
+    public FixtureTree(long bootTime = DefaultBootTime, string? uptime = DefaultUptime, string prefix = "procactors-fixture-", bool inMemory = false)
     {
-        Root = Directory.CreateTempSubdirectory(prefix).FullName;
+        Root = inMemory && Directory.Exists("/dev/shm")
+            ? Directory.CreateDirectory(Path.Combine("/dev/shm", prefix + Guid.NewGuid().ToString("N"))).FullName
+            : Directory.CreateTempSubdirectory(prefix).FullName;
         File.WriteAllText(Path.Combine(Root, "stat"), ProcText.SystemStat(bootTime));
         if (uptime is not null) File.WriteAllText(Path.Combine(Root, "uptime"), uptime);
     }
@@ -70,9 +73,11 @@ public sealed class FixtureTree : IDisposable
         string? exe = "/usr/bin/worker",
         int fds = 0,
         FixtureThread[]? threads = null,
-        bool kernelThread = false)
+        bool kernelThread = false,
+        int? numThreads = null)
     {
         threads ??= [new FixtureThread(pid, comm, state, utime, stime, minflt, majflt, readBytes, writeBytes, voluntary, nonvoluntary, wchan)];
+        var threadCount = numThreads ?? threads.Length;
         // A running agent may scan the tree at any moment: a new process appears whole (built aside, then renamed
         // into place) and an existing one has each file replaced atomically, so no scan reads a half-written file.
         var existing = Directory.Exists(PathOf(pid));
@@ -80,8 +85,8 @@ public sealed class FixtureTree : IDisposable
         var dir = Directory.CreateDirectory(existing ? PathOf(pid) : staging).FullName;
         // A kernel thread has no address space: the kernel reports vsize 0.
         if (kernelThread) vsize = 0;
-        Write(dir, "stat", ProcText.Stat(pid, comm, state, ppid, minflt, majflt, utime, stime, threads.Length, starttime, vsize, rss));
-        Write(dir, "status", ProcText.Status(comm, state, pid, ppid, uid, uid, swapKb, voluntary, nonvoluntary, threads.Length, kernelThread));
+        Write(dir, "stat", ProcText.Stat(pid, comm, state, ppid, minflt, majflt, utime, stime, threadCount, starttime, vsize, rss));
+        Write(dir, "status", ProcText.Status(comm, state, pid, ppid, uid, uid, swapKb, voluntary, nonvoluntary, threadCount, kernelThread));
         Write(dir, "io", ProcText.Io(readBytes, writeBytes));
         Write(dir, "limits", ProcText.Limits(fdLimit));
         Write(dir, "smaps_rollup", kernelThread ? "" : ProcText.SmapsRollup(pssKb, swapPssKb));
@@ -102,13 +107,48 @@ public sealed class FixtureTree : IDisposable
         {
             var task = Directory.CreateDirectory(Path.Combine(dir, "task", thread.Tid.ToString(CultureInfo.InvariantCulture))).FullName;
             Write(task, "stat", ProcText.Stat(thread.Tid, thread.Comm, thread.State, ppid, thread.MinorFaults, thread.MajorFaults,
-                thread.Utime, thread.Stime, threads.Length, starttime, vsize, rss));
+                thread.Utime, thread.Stime, threadCount, starttime, vsize, rss));
             Write(task, "status", ProcText.Status(thread.Comm, thread.State, thread.Tid, ppid, uid, uid, swapKb, thread.Voluntary,
-                thread.Nonvoluntary, threads.Length, kernelThread));
+                thread.Nonvoluntary, threadCount, kernelThread));
             Write(task, "io", ProcText.Io(thread.ReadBytes, thread.WriteBytes));
             Write(task, "wchan", thread.Wchan);
         }
         if (!existing) Directory.Move(dir, PathOf(pid));
+    }
+
+    /// <summary>
+    /// Adds <paramref name="count"/> processes, pids from <paramref name="firstPid"/> on, that share the files of
+    /// process <paramref name="templatePid"/>: the template is moved out of the listing (under .templates/, not a
+    /// number) and each clone is a symbolic link to it. A tree of 50,000 processes is then 50,000 links rather than
+    /// half a million files, and a file written with <see cref="WriteTemplateFile"/> changes in every clone at once.
+    /// </summary>
+    public string AddClones(int templatePid, int firstPid, int count)
+    {
+        var template = MoveToTemplates(PathOf(templatePid), $"process-{templatePid}");
+        for (var pid = firstPid; pid < firstPid + count; pid++) File.CreateSymbolicLink(PathOf(pid), template);
+        return template;
+    }
+
+    /// <summary>
+    /// The same for threads: <paramref name="count"/> entries of task/, tids from <paramref name="firstTid"/> on,
+    /// linked to thread <paramref name="templateTid"/> of the process (moved out of its task/).
+    /// </summary>
+    public string AddThreadClones(int pid, int templateTid, int firstTid, int count)
+    {
+        var task = PathOf(pid, "task");
+        var template = MoveToTemplates(Path.Combine(task, templateTid.ToString(CultureInfo.InvariantCulture)), $"thread-{pid}-{templateTid}");
+        for (var tid = firstTid; tid < firstTid + count; tid++) File.CreateSymbolicLink(Path.Combine(task, tid.ToString(CultureInfo.InvariantCulture)), template);
+        return template;
+    }
+
+    /// <summary>Replaces a file of a template (see <see cref="AddClones"/>): every clone sees the new content.</summary>
+    public static void WriteTemplateFile(string template, string file, string content) => Write(template, file, Encoding.UTF8.GetBytes(content));
+
+    private string MoveToTemplates(string source, string name)
+    {
+        var template = Path.Combine(Directory.CreateDirectory(Path.Combine(Root, ".templates")).FullName, name);
+        Directory.Move(source, template);
+        return template;
     }
 
     /// <summary>Replaces (or creates) one file of a process; <paramref name="file"/> may be a relative path such as "task/12/stat".</summary>
