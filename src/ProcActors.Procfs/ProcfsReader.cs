@@ -48,7 +48,9 @@ public sealed class ProcfsReader : IGuardedProcSource
     private readonly UserNames _users = new();
     private List<int> _pids = new(1024);
     private List<int> _tids = new(64);
+    private const int MinShrinkableThreads = 4096;
     private ThreadSample[] _threads = new ThreadSample[64];
+    private int _largestThreadCount;
     private readonly byte[] _comm = new byte[256];
     private int _commLength;
     private int _index;
@@ -73,6 +75,9 @@ public sealed class ProcfsReader : IGuardedProcSource
     public string Root { get; }
 
     public ReadGuard? Guard => _guard;
+
+    /// <summary>Thread samples the reader holds room for (tests of its memory bound).</summary>
+    internal int ThreadBufferLength => _threads.Length;
 
     public SystemInfo System { get; }
 
@@ -107,6 +112,7 @@ public sealed class ProcfsReader : IGuardedProcSource
         if (++_index >= _pids.Count)
         {
             _memory?.EndScan();
+            ShrinkThreadBuffers();
             return false;
         }
         var pid = _pids[_index];
@@ -291,6 +297,7 @@ public sealed class ProcfsReader : IGuardedProcSource
         var rc = ListNumericEntries(pid, _path.Of(pid, "task"u8), _tids);
         if (rc < 0) return Gone(rc) ? ReadStatus.Vanished : ReadStatus.Partial;
         if (_threads.Length < _tids.Count) _threads = new ThreadSample[Math.Max(_tids.Count, _threads.Length * 2)];
+        _largestThreadCount = Math.Max(_largestThreadCount, _tids.Count);
 
         var count = 0;
         var partial = false;
@@ -339,6 +346,20 @@ public sealed class ProcfsReader : IGuardedProcSource
         metrics.Threads = _threads;
         metrics.ThreadCount = count;
         return partial ? ReadStatus.Partial : ReadStatus.Ok;
+    }
+
+    /// <summary>
+    /// The thread buffers grow to the largest process read; once no process of a scan needs a quarter of them (the
+    /// process of 100,000 threads exited) they shrink, so one such process does not hold megabytes for the agent's life.
+    /// </summary>
+    private void ShrinkThreadBuffers()
+    {
+        var largest = _largestThreadCount;
+        _largestThreadCount = 0;
+        if (_threads.Length <= MinShrinkableThreads || largest * 4 > _threads.Length) return;
+        var size = Math.Max(64, largest * 2);
+        _threads = new ThreadSample[size];
+        if (_tids.Capacity > size) _tids.Capacity = size;
     }
 
     /// <summary>
