@@ -43,7 +43,15 @@ public sealed class ScaleTests : IDisposable
         return result;
     }
 
-    private static string Report(List<TimeSpan> times) => string.Join(", ", times.Select(t => $"{t.TotalMilliseconds:0} ms"));
+    /// <summary>Scan times, and what the tracker and reader hold: the managed heap after a full collection, and the process's peak RSS.</summary>
+    private static string Report(List<TimeSpan> times, LocalTracker tracker, ProcfsReader reader)
+    {
+        var heap = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(tracker);
+        GC.KeepAlive(reader);
+        var peak = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))?.Split(':')[1].Trim();
+        return $"scans took {string.Join(", ", times.Select(t => $"{t.TotalMilliseconds:0} ms"))}; managed heap after them {heap / 1048576.0:0.0} MiB, test host peak RSS {peak}";
+    }
 
     [Fact]
     public void Tens_of_thousands_of_processes_are_all_counted_exactly_and_a_counter_going_back_in_all_of_them_is_clamped()
@@ -86,7 +94,7 @@ public sealed class ScaleTests : IDisposable
         Scan(tracker, reader, times);
         Assert.Equal((long)processes, tracker.Tracker.BackwardsCounters);
         Assert.All(tracker.Groups, g => Assert.Equal((ulong)perComm, g.Counts.CpuUserTicks));
-        TestContext.Current.TestOutputHelper?.WriteLine($"{processes} processes: scans took {Report(times)}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{processes} processes: {Report(times, tracker, reader)}");
     }
 
     [Fact]
@@ -120,6 +128,6 @@ public sealed class ScaleTests : IDisposable
         // The process's switches are the sum over its threads: 2 per worker thread.
         Assert.Equal((ulong)(Threads - 1) * 2, java.Counts.VoluntaryCtxSwitches);
         Assert.Equal(0L, tracker.Tracker.BackwardsCounters);
-        TestContext.Current.TestOutputHelper?.WriteLine($"{Threads} threads: scans took {Report(times)}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Threads} threads: {Report(times, tracker, reader)}");
     }
 }
