@@ -40,6 +40,8 @@ public sealed record LoadTestOptions
     public int Rounds { get; init; } = 3;
     /// <summary>short-lived: what the burners are (sh, fork or clone).</summary>
     public string Burner { get; init; } = "sh";
+    /// <summary>scan: also scan with reads bounded by this deadline, interleaved with the plain scans, and report the ratio.</summary>
+    public TimeSpan? ReadTimeout { get; init; }
 }
 
 public static class Cli
@@ -93,6 +95,8 @@ public static class Cli
           --threaded-every K     every K-th process has 4 threads, 0 for none [10]
           --root DIR             scan: procfs root [/proc]
           --fixture N            scan: generate a fixture tree of N processes and scan it instead of --root
+          --read-timeout D       scan: also scan with reads bounded by D (the agent's default is 2s), interleaved
+                                 with the plain scans, and report bounded/plain CPU and wall time per scan
           --scans S              scan: measured scans (and process-exporter scrapes) [30]
           --no-baseline          scan: do not run process-exporter
           --process-exporter P   scan: its binary [/usr/bin/prometheus-process-exporter]
@@ -206,6 +210,7 @@ public static class Cli
                 "--root" => o with { Root = Value(args, ref i) },
                 "--fixture" => o with { Fixture = Int(args, ref i, 1) },
                 "--scans" => o with { Scans = Int(args, ref i, 1) },
+                "--read-timeout" => o with { ReadTimeout = Span(args, ref i) },
                 "--no-baseline" => o with { Baseline = false },
                 "--process-exporter" => o with { ProcessExporter = Value(args, ref i) },
                 "--p99-target-ms" => o with { P99TargetMs = Double(args, ref i, 0) },

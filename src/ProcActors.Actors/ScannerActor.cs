@@ -152,7 +152,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
             _sink.ObserveExits(_exits);
         }
         var duration = Stopwatch.GetElapsedTime(start);
-        _telemetry.ScanCompleted(duration, ThreadCpuClock.Now() - cpuStart);
+        _telemetry.ScanCompleted(duration, ThreadCpuClock.Now() - cpuStart + result.ReaderCpu);
         _sink.Complete(new CycleEnd(cycle, start, startedAt, duration, result, skipped));
     }
 

@@ -57,9 +57,12 @@ public static class AgentComposition
         // of multi-threaded processes still come from their threads.
         Threads = true,
         GatherSmaps = options.GatherSmaps,
-        Reads = options.AdaptiveReads
+        Reads = (options.AdaptiveReads
             ? new ProcfsOptions { SmapsEveryScans = options.SmapsEvery, LimitsEveryScans = options.LimitsEvery, ReuseUnchangedWchan = true }
-            : new ProcfsOptions(),
+            : new ProcfsOptions()) with
+        {
+            ReadTimeouts = options.ReadTimeout > TimeSpan.Zero ? new ReadTimeouts(options.ReadTimeout, options.MaxStuckReads) : null,
+        },
         RemoveEmptyGroups = options.RemoveEmptyGroups,
         Exits = ExitSource.Open(options.ExitAccounting, options.Procfs),
         Snapshots = options.Persistence.Kind == StoreKind.None
@@ -92,6 +95,7 @@ public static class AgentComposition
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
         ExitMetrics.Register(registry, settings.Exits);
+        ReadTimeoutMetrics.Register(registry, settings.Reads.ReadTimeouts);
         services.AddSingleton(registry);
         services.AddSingleton(new MetricsPage(registry, metrics, live));
         services.AddSingleton(store);

@@ -31,6 +31,9 @@ public sealed record AgentOptions
     public bool AdaptiveReads { get; init; } = true;
     public int SmapsEvery { get; init; } = 12;
     public int LimitsEvery { get; init; } = 12;
+    /// <summary>Deadline of one read of /proc; zero reads without a bound (see ReadTimeouts).</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public int MaxStuckReads { get; init; } = 4;
     public string? WebConfigFile { get; init; }
     public bool WebEnableLifecycle { get; init; }
     public bool RedactCmdline { get; init; }
@@ -76,6 +79,8 @@ public static class CommandLine
         ["adaptive-reads"] = new("read smaps_rollup, limits and wchan only when they may have changed, within -smaps-every and -limits-every; false reads every file every scan (default true)", true, (o, v) => o with { AdaptiveReads = Bool("adaptive-reads", v) }),
         ["smaps-every"] = new("with adaptive reads, re-read a process's smaps_rollup when its resident, virtual or swapped size changed, and at least every this many scans (default 12)", false, (o, v) => o with { SmapsEvery = PositiveInt("smaps-every", v) }),
         ["limits-every"] = new("with adaptive reads, re-read a process's limits every this many scans (default 12)", false, (o, v) => o with { LimitsEvery = PositiveInt("limits-every", v) }),
+        ["read-timeout"] = new("deadline of one read of /proc; a process whose read hangs longer (D state) is skipped until that read returns, and counted; 0 turns the bound off (default 2s)", false, (o, v) => o with { ReadTimeout = Duration("read-timeout", v) }),
+        ["max-stuck-reads"] = new("hung reads left behind on their threads at most; beyond, a further hung read stalls the scan until one returns (default 4)", false, (o, v) => o with { MaxStuckReads = PositiveInt("max-stuck-reads", v) }),
         ["exit-accounting"] = new("count processes that exit between two scans: auto (taskstats when permitted, else children), taskstats, children or off (default auto)", false, (o, v) => o with { ExitAccounting = ExitMode(v) }),
         ["node-name"] = new("name of this node in query answers (default: the host name)", false, (o, v) => o with { NodeName = v }),
         ["web.config.file"] = new("path to a web configuration file (exporter-toolkit format) enabling TLS and/or basic authentication", false, (o, v) => o with { WebConfigFile = v }),

@@ -30,3 +30,10 @@ public interface IProcSource
 
 /// <summary>What a scan knows as it starts: the clock in the unit of process start times, when the source has one.</summary>
 public readonly record struct ScanStart(ulong? UptimeTicks);
+
+/// <summary>A source whose reads may hang (a real or fixture procfs) and can be bounded by a <see cref="ReadGuard"/>.</summary>
+public interface IGuardedProcSource : IProcSource
+{
+    /// <summary>Null when reads are not bounded.</summary>
+    ReadGuard? Guard { get; }
+}

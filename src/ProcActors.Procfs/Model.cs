@@ -126,6 +126,8 @@ public enum ReadStatus
     PermissionDenied,
     /// <summary>The essential files could not be read or did not parse.</summary>
     Failed,
+    /// <summary>A read of this process hung past its deadline and has not returned: not read again until it does.</summary>
+    Quarantined,
 }
 
 /// <summary>The clock of process CPU times and start times (USER_HZ).</summary>

@@ -27,6 +27,9 @@ public sealed record ProcfsOptions
     /// <summary>Keep a task's wchan while its state and context switches are unchanged (exact: it has not run since).</summary>
     public bool ReuseUnchangedWchan { get; init; }
 
+    /// <summary>Bounds every read by a deadline (see <see cref="Procfs.ReadTimeouts"/>); null reads without a bound, on the scanning thread.</summary>
+    public ReadTimeouts? ReadTimeouts { get; init; }
+
     internal bool Adaptive => SmapsEveryScans > 1 || LimitsEveryScans > 1 || ReuseUnchangedWchan;
 }
 
@@ -34,16 +37,20 @@ public sealed record ProcfsOptions
 /// Reads a procfs tree rooted at any path (/proc, /host/proc, a fixture folder) with libc calls into reused
 /// buffers: a steady scan allocates nothing per process. One reader serves one scanner at a time.
 /// </summary>
-public sealed class ProcfsReader : IProcSource
+public sealed class ProcfsReader : IGuardedProcSource
 {
     private readonly ProcPath _path;
-    private readonly FileBuffer _file = new();
+    // Not readonly, like the lists below: a read left behind keeps the instances it holds, the reader goes on with new ones.
+    private FileBuffer _file = new();
+    private readonly ReadGuard? _guard;
     private readonly ProcfsOptions _options;
     private readonly StringPool _strings = new();
     private readonly UserNames _users = new();
-    private readonly List<int> _pids = new(1024);
-    private readonly List<int> _tids = new(64);
+    private List<int> _pids = new(1024);
+    private List<int> _tids = new(64);
+    private const int MinShrinkableThreads = 4096;
     private ThreadSample[] _threads = new ThreadSample[64];
+    private int _largestThreadCount;
     private readonly byte[] _comm = new byte[256];
     private int _commLength;
     private int _index;
@@ -60,11 +67,17 @@ public sealed class ProcfsReader : IProcSource
         if (_options.SmapsEveryScans < 1 || _options.LimitsEveryScans < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "re-read intervals are counted in scans, at least 1");
         _memory = _options.Adaptive ? new ReadMemory() : null;
+        if (_options.ReadTimeouts is { } timeouts) _guard = new ReadGuard(timeouts, LeftBehind);
         System = ReadSystemInfo();
         _fdCountInSize = FdCountInSize();
     }
 
     public string Root { get; }
+
+    public ReadGuard? Guard => _guard;
+
+    /// <summary>Thread samples the reader holds room for (tests of its memory bound).</summary>
+    internal int ThreadBufferLength => _threads.Length;
 
     public SystemInfo System { get; }
 
@@ -83,13 +96,13 @@ public sealed class ProcfsReader : IProcSource
         _index = -1;
         _memory?.BeginScan();
         ulong? uptime = null;
-        if (_file.Read(_path.Of("uptime"u8), out var content) == 0 &&
+        if (ReadFile(0, _path.Of("uptime"u8), out var content) == 0 &&
             UptimeParser.TryParseTicks(content, System.ClockTicksPerSecond, out var ticks))
         {
             uptime = ticks;
         }
         start = new ScanStart(uptime);
-        var rc = FileBuffer.ListNumericEntries(_path.Of(default), _pids);
+        var rc = ListNumericEntries(0, _path.Of(default), _pids);
         error = rc < 0 ? $"cannot list processes in {Root}: errno {-rc}" : null;
         return rc == 0;
     }
@@ -99,12 +112,19 @@ public sealed class ProcfsReader : IProcSource
         if (++_index >= _pids.Count)
         {
             _memory?.EndScan();
+            ShrinkThreadBuffers();
             return false;
         }
         var pid = _pids[_index];
         _commLength = 0;
         _status = default;
-        var rc = _file.Read(_path.Of(pid, "stat"u8), out var content);
+        if (_guard is { QuarantinedCount: > 0 } guard && guard.IsQuarantined(pid))
+        {
+            CurrentStatus = ReadStatus.Quarantined;
+            Current = new ProcId(pid, 0);
+            return true;
+        }
+        var rc = ReadFile(pid, _path.Of(pid, "stat"u8), out var content);
         if (rc < 0)
         {
             CurrentStatus = Errno.Classify(rc);
@@ -148,7 +168,7 @@ public sealed class ProcfsReader : IProcSource
         metrics.Missing = MissingParts.None;
 
         // status carries the context switches every process has: without it the process is not read.
-        var rc = _file.Read(_path.Of(pid, "status"u8), out var content);
+        var rc = ReadFile(pid, _path.Of(pid, "status"u8), out var content);
         if (rc < 0) return Errno.Classify(rc);
         if (!StatusParser.TryParse(content, out _status)) return ReadStatus.Failed;
         metrics.Counts.VoluntaryCtxSwitches = _status.VoluntaryCtxSwitches;
@@ -159,7 +179,7 @@ public sealed class ProcfsReader : IProcSource
         var scan = _memory?.Scan ?? 0;
 
         // Everything below is secondary: a failure leaves that part at zero and marks the read partial.
-        rc = _file.Read(_path.Of(pid, "io"u8), out content);
+        rc = ReadFile(pid, _path.Of(pid, "io"u8), out content);
         if (rc == 0 && IoParser.TryParse(content, out var io))
         {
             metrics.Counts.ReadBytes = io.ReadBytes;
@@ -176,7 +196,7 @@ public sealed class ProcfsReader : IProcSource
         if (memo is not null && memo.LimitsFresh(scan, _options.LimitsEveryScans)) metrics.FdLimit = memo.FdLimit;
         else
         {
-            rc = _file.Read(_path.Of(pid, "limits"u8), out content);
+            rc = ReadFile(pid, _path.Of(pid, "limits"u8), out content);
             if (rc == 0 && LimitsParser.TryParseMaxOpenFiles(content, out var limit))
             {
                 metrics.FdLimit = limit;
@@ -196,7 +216,7 @@ public sealed class ProcfsReader : IProcSource
             }
             else
             {
-                rc = _file.Read(_path.Of(pid, "smaps_rollup"u8), out content);
+                rc = ReadFile(pid, _path.Of(pid, "smaps_rollup"u8), out content);
                 if (rc == 0 && SmapsRollupParser.TryParse(content, out var rollup))
                 {
                     metrics.Memory.ProportionalBytes = rollup.ProportionalBytes;
@@ -222,9 +242,9 @@ public sealed class ProcfsReader : IProcSource
             if (memo is not null && _options.ReuseUnchangedWchan)
             {
                 if (memo.Wchan.Holds(_stat.State, switches)) metrics.Wchan = memo.Wchan.Wchan;
-                else memo.Wchan.Remember(_stat.State, switches, metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8)));
+                else memo.Wchan.Remember(_stat.State, switches, metrics.Wchan = ReadWchan(pid, _path.Of(pid, "wchan"u8)));
             }
-            else metrics.Wchan = ReadWchan(_path.Of(pid, "wchan"u8));
+            else metrics.Wchan = ReadWchan(pid, _path.Of(pid, "wchan"u8));
         }
         if (readThreads)
         {
@@ -246,17 +266,17 @@ public sealed class ProcfsReader : IProcSource
     {
         facts = null;
         var pid = Current.Pid;
-        var rc = _file.Read(_path.Of(pid, "cmdline"u8), out var content);
+        var rc = ReadFile(pid, _path.Of(pid, "cmdline"u8), out var content);
         if (rc < 0) return Errno.Classify(rc);
         var cmdline = CmdlineParser.Parse(content);
 
         string[] cgroups = [];
-        rc = _file.Read(_path.Of(pid, "cgroup"u8), out content);
+        rc = ReadFile(pid, _path.Of(pid, "cgroup"u8), out content);
         if (rc == 0) cgroups = CgroupParser.Parse(content);
         else if (Gone(rc)) return ReadStatus.Vanished;
 
         // exe is unreadable for kernel threads and, without privilege, for other users' processes: not an error.
-        var exe = _file.ReadLink(_path.Of(pid, "exe"u8), out var target) == 0 ? Encoding.UTF8.GetString(target) : string.Empty;
+        var exe = ReadLink(pid, _path.Of(pid, "exe"u8), out var target) == 0 ? Encoding.UTF8.GetString(target) : string.Empty;
 
         facts = new ProcStatic(
             Current,
@@ -274,16 +294,17 @@ public sealed class ProcfsReader : IProcSource
     private ReadStatus ReadThreads(int pid, ref ProcMetrics metrics, ReadMemory.Entry? memo, long scan)
     {
         _tids.Clear();
-        var rc = FileBuffer.ListNumericEntries(_path.Of(pid, "task"u8), _tids);
+        var rc = ListNumericEntries(pid, _path.Of(pid, "task"u8), _tids);
         if (rc < 0) return Gone(rc) ? ReadStatus.Vanished : ReadStatus.Partial;
         if (_threads.Length < _tids.Count) _threads = new ThreadSample[Math.Max(_tids.Count, _threads.Length * 2)];
+        _largestThreadCount = Math.Max(_largestThreadCount, _tids.Count);
 
         var count = 0;
         var partial = false;
         foreach (var tid in _tids)
         {
             // A thread that exits mid-read is simply not counted.
-            if (_file.Read(_path.Of(pid, tid, "stat"u8), out var content) < 0) continue;
+            if (ReadFile(pid, _path.Of(pid, tid, "stat"u8), out var content) < 0) continue;
             if (!StatParser.TryParse(content, out var stat))
             {
                 partial = true;
@@ -299,7 +320,7 @@ public sealed class ProcfsReader : IProcSource
             thread.Counts.MinorPageFaults = stat.MinorFaults;
             thread.Counts.MajorPageFaults = stat.MajorFaults;
 
-            rc = _file.Read(_path.Of(pid, tid, "io"u8), out content);
+            rc = ReadFile(pid, _path.Of(pid, tid, "io"u8), out content);
             if (rc == 0 && IoParser.TryParse(content, out var io))
             {
                 thread.Counts.ReadBytes = io.ReadBytes;
@@ -308,7 +329,7 @@ public sealed class ProcfsReader : IProcSource
             else if (ThreadGone(rc, pid, tid)) continue;
             else partial = true;
 
-            rc = _file.Read(_path.Of(pid, tid, "status"u8), out content);
+            rc = ReadFile(pid, _path.Of(pid, tid, "status"u8), out content);
             if (rc == 0 && StatusParser.TryParse(content, out var status))
             {
                 thread.Counts.VoluntaryCtxSwitches = status.VoluntaryCtxSwitches;
@@ -325,6 +346,20 @@ public sealed class ProcfsReader : IProcSource
         metrics.Threads = _threads;
         metrics.ThreadCount = count;
         return partial ? ReadStatus.Partial : ReadStatus.Ok;
+    }
+
+    /// <summary>
+    /// The thread buffers grow to the largest process read; once no process of a scan needs a quarter of them (the
+    /// process of 100,000 threads exited) they shrink, so one such process does not hold megabytes for the agent's life.
+    /// </summary>
+    private void ShrinkThreadBuffers()
+    {
+        var largest = _largestThreadCount;
+        _largestThreadCount = 0;
+        if (_threads.Length <= MinShrinkableThreads || largest * 4 > _threads.Length) return;
+        var size = Math.Max(64, largest * 2);
+        _threads = new ThreadSample[size];
+        if (_tids.Capacity > size) _tids.Capacity = size;
     }
 
     /// <summary>
@@ -353,11 +388,16 @@ public sealed class ProcfsReader : IProcSource
         var path = _path.Of(pid, "fd"u8);
         if (_fdCountInSize)
         {
+            var token = _guard?.Enter(pid) ?? 0;
             var size = LibC.SizeOf(path);
+            _guard?.Exit(token);
             if (size > 0) return size > int.MaxValue ? int.MaxValue : (int)size;
             if (size < 0) return (int)size;
         }
-        return FileBuffer.CountEntries(path);
+        var guarded = _guard?.Enter(pid) ?? 0;
+        var count = FileBuffer.CountEntries(path);
+        _guard?.Exit(guarded);
+        return count;
     }
 
     /// <summary>True on a procfs whose fd/ sizes are descriptor counts (older kernels report 0): our own process has descriptors.</summary>
@@ -365,36 +405,80 @@ public sealed class ProcfsReader : IProcSource
 
     private string? ThreadWchan(int pid, int tid, byte state, in ProcCounts counts, ReadMemory.Entry? memo, long scan)
     {
-        if (memo is null) return ReadWchan(_path.Of(pid, tid, "wchan"u8));
+        if (memo is null) return ReadWchan(pid, _path.Of(pid, tid, "wchan"u8));
         ref var known = ref memo.Thread(tid, scan);
         var switches = counts.VoluntaryCtxSwitches + counts.NonvoluntaryCtxSwitches;
         if (known.Holds(state, switches)) return known.Wchan;
-        var wchan = ReadWchan(_path.Of(pid, tid, "wchan"u8));
+        var wchan = ReadWchan(pid, _path.Of(pid, tid, "wchan"u8));
         known.Remember(state, switches, wchan);
         return wchan;
     }
 
-    private string? ReadWchan(ReadOnlySpan<byte> path)
+    private string? ReadWchan(int pid, ReadOnlySpan<byte> path)
     {
-        if (_file.Read(path, out var content) < 0) return null;
+        if (ReadFile(pid, path, out var content) < 0) return null;
         content = content.TrimEnd((byte)'\n');
         return content.IsEmpty || content.SequenceEqual("0"u8) ? null : _strings.Get(content);
     }
 
     /// <summary>ENOENT on a secondary file: the process is gone if its stat is gone too; else the file is just missing.</summary>
-    private bool Gone(int rc) => IsVanishedErrno(rc) && !Exists(_path.Of(Current.Pid, "stat"u8));
+    private bool Gone(int rc) => IsVanishedErrno(rc) && !Exists(Current.Pid, _path.Of(Current.Pid, "stat"u8));
 
     /// <summary>The same for one thread: a thread that exited mid-read is not counted, and is no error.</summary>
-    private bool ThreadGone(int rc, int pid, int tid) => IsVanishedErrno(rc) && !Exists(_path.Of(pid, tid, "stat"u8));
+    private bool ThreadGone(int rc, int pid, int tid) => IsVanishedErrno(rc) && !Exists(pid, _path.Of(pid, tid, "stat"u8));
 
     private static bool IsVanishedErrno(int rc) => rc < 0 && Errno.Classify(rc) == ReadStatus.Vanished;
 
-    private static bool Exists(ReadOnlySpan<byte> path)
+    private bool Exists(int pid, ReadOnlySpan<byte> path)
     {
+        var token = _guard?.Enter(pid) ?? 0;
         var fd = LibC.OpenRead(path);
+        _guard?.Exit(token);
         if (fd < 0) return false;
         LibC.CloseFd(fd);
         return true;
+    }
+
+    // Every read of the tree goes through these three: with a guard, the watcher can leave a hung one behind.
+
+    private int ReadFile(int pid, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> content)
+    {
+        if (_guard is null) return _file.Read(path, out content);
+        var file = _file;
+        var token = _guard.Enter(pid);
+        var rc = file.Read(path, out content);
+        _guard.Exit(token);
+        return rc;
+    }
+
+    private int ReadLink(int pid, ReadOnlySpan<byte> path, out ReadOnlySpan<byte> target)
+    {
+        if (_guard is null) return _file.ReadLink(path, out target);
+        var file = _file;
+        var token = _guard.Enter(pid);
+        var rc = file.ReadLink(path, out target);
+        _guard.Exit(token);
+        return rc;
+    }
+
+    private int ListNumericEntries(int pid, ReadOnlySpan<byte> path, List<int> into)
+    {
+        if (_guard is null) return FileBuffer.ListNumericEntries(path, into);
+        var token = _guard.Enter(pid);
+        var rc = FileBuffer.ListNumericEntries(path, into);
+        _guard.Exit(token);
+        return rc;
+    }
+
+    /// <summary>
+    /// The watcher left a hung read behind (on the watcher's thread, while no other thread reads): the left-behind
+    /// thread keeps the buffer and lists it was filling, which the kernel or its loop may still write into.
+    /// </summary>
+    private void LeftBehind(int pid)
+    {
+        _file = new FileBuffer();
+        _tids = new List<int>(64);
+        if (pid == 0) _pids = new List<int>(1024);
     }
 
     private SystemInfo ReadSystemInfo()

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using ProcActors.Procfs;
 using ProcActors.Tracking.Grouping;
 
@@ -35,6 +37,16 @@ public sealed record ScanResult
     public int PermissionErrors { get; init; }
     public int ReadErrors { get; init; }
     public int PartialErrors { get; init; }
+    /// <summary>Reads that hung past the deadline in this scan (their processes were kept as they were).</summary>
+    public int ReadTimeouts { get; init; }
+    /// <summary>Processes skipped because an earlier read of theirs hung and has not returned.</summary>
+    public int Quarantined { get; init; }
+    /// <summary>
+    /// CPU time and allocations of the reading threads when reads are bounded (the table is then read off the
+    /// calling thread, whose own clock misses them); zero otherwise.
+    /// </summary>
+    public TimeSpan ReaderCpu { get; init; }
+    public long ReaderAllocatedBytes { get; init; }
     /// <summary>The source's clock at the start of this scan (process start times are compared with it).</summary>
     public ulong? UptimeTicks { get; init; }
     public long? BootTimeSeconds { get; init; }
@@ -51,6 +63,8 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     private readonly ScannerOptions _options = options ?? new ScannerOptions();
     private readonly List<Pending> _pending = [];
     private readonly Dictionary<int, int> _pendingByPid = [];
+    private readonly Run _run = new();
+    private readonly ManualResetEventSlim _done = new(false, spinCount: 1);
     private ulong? _previousUptime;
     private ProcMetrics _metrics;
     private IProcNamer _namer = namer;
@@ -77,74 +91,160 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
 
     public ScanResult Scan(IProcSource source, IProcSink sink)
     {
-        if (!source.BeginScan(out var start, out var error))
-            return new ScanResult { Error = error, UptimeTicks = _previousUptime, BootTimeSeconds = source.BootTimeSeconds };
+        _run.Reset();
+        if (source is IGuardedProcSource { Guard: { } guard }) return ScanGuarded(source, sink, guard);
+        if (!Begin(source, out var error)) return Failed(source, error);
+        ReadAll(source, sink);
+        return End(source, sink);
+    }
+
+    /// <summary>
+    /// With bounded reads the table is read on a reading thread while this one watches it: a read that hangs past
+    /// the deadline is left behind on its thread (see <see cref="ReadGuard"/>), its process is kept as it was and
+    /// quarantined, and a new reading thread goes on with the next process. Naming and the end of the scan run here.
+    /// </summary>
+    private ScanResult ScanGuarded(IProcSource source, IProcSink sink, ReadGuard guard)
+    {
+        _done.Reset();
+        StartReader(source, sink, guard, begin: true);
+        while (!_done.Wait(guard.CheckInterval))
+        {
+            if (!guard.TryAbandon(Stopwatch.GetTimestamp(), out var pid)) continue;
+            _run.TimedOut++;
+            // Without the process list there is nothing to go on with: the scan fails as an unlistable table does.
+            if (!_run.Listed) return Failed(source, $"listing the processes in the source timed out after {guard.Timeouts.Deadline.TotalSeconds:0.###} s");
+            if (!_run.InProcess) _run.Counts.Listed++;
+            _run.InProcess = false;
+            KeepUnread(sink, Registry.TouchByPid(pid));
+            StartReader(source, sink, guard, begin: false);
+        }
+        if (_run.Failure is { } failure) ExceptionDispatchInfo.Throw(failure);
+        if (!_run.Listed) return Failed(source, _run.Error);
+        return End(source, sink);
+    }
+
+    private void StartReader(IProcSource source, IProcSink sink, ReadGuard guard, bool begin)
+    {
+        var reader = new Thread(() => Read(source, sink, guard, begin)) { IsBackground = true, Name = "procfs-reader" };
+        reader.Start();
+    }
+
+    /// <summary>One reading thread: it ends when the table is read, or when its read returns after it was left behind.</summary>
+    private void Read(IProcSource source, IProcSink sink, ReadGuard guard, bool begin)
+    {
+        var cpu = ThreadCpuClock.Now();
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            if (!begin || Begin(source, out _run.Error)) ReadAll(source, sink);
+            _run.ReaderCpu += ThreadCpuClock.Now() - cpu;
+            _run.ReaderAllocated += GC.GetAllocatedBytesForCurrentThread() - allocated;
+        }
+        catch (ReadAbandonedException left)
+        {
+            // Nothing of the scan is touched any more: another thread has it.
+            guard.Released(left.Token);
+            return;
+        }
+        catch (Exception ex)
+        {
+            _run.Failure = ex;
+        }
+        _done.Set();
+    }
+
+    private bool Begin(IProcSource source, out string? error)
+    {
+        if (!source.BeginScan(out _run.Start, out error)) return false;
         Registry.BeginCycle();
-        var renameAll = _renameAll;
+        _run.RenameAll = _renameAll;
         _renameAll = false;
         _pending.Clear();
         _pendingByPid.Clear();
-        int listed = 0, observed = 0, vanished = 0, permission = 0, failed = 0, partial = 0;
+        _run.Listed = true;
+        return true;
+    }
 
+    private ScanResult Failed(IProcSource source, string? error) =>
+        new() { Error = error, UptimeTicks = _previousUptime, BootTimeSeconds = source.BootTimeSeconds, ReadTimeouts = _run.TimedOut };
+
+    private void ReadAll(IProcSource source, IProcSink sink)
+    {
+        ref var c = ref _run.Counts;
         while (source.MoveNext())
         {
-            listed++;
-            if (!Counted(source.CurrentStatus, ref vanished, ref permission, ref failed))
-            {
-                // A stat that failed to read or parse does not mean the process is gone: keep a tracked one as it was.
-                if (source.CurrentStatus == ReadStatus.Failed) KeepUnread(sink, Registry.TouchByPid(source.Current.Pid));
-                continue;
-            }
-            var id = source.Current;
-            var known = Registry.TryTouch(id, out var group);
-            var trackedAs = known ? group : null;
-            // A process to name again is read as if new: a changed name makes it a member of another group.
-            if (known && (renameAll || ShouldRecheck(id, start.UptimeTicks))) known = false;
-            else if (known && group is null) continue;
+            _run.InProcess = true;
+            c.Listed++;
+            ReadOne(source, sink, ref c);
+            _run.InProcess = false;
+        }
+    }
 
-            var status = source.ReadMetrics(ref _metrics);
-            if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
-            if (!Counted(status, ref vanished, ref permission, ref failed))
-            {
-                if (status == ReadStatus.Failed) KeepUnread(sink, trackedAs is null ? null : (id, trackedAs));
-                continue;
-            }
-            if (status == ReadStatus.Partial) partial++;
+    private void ReadOne(IProcSource source, IProcSink sink, ref Counts c)
+    {
+        if (!Counted(source.CurrentStatus, ref c))
+        {
+            // A stat that failed to read or parse does not mean the process is gone: keep a tracked one as it was.
+            if (source.CurrentStatus is ReadStatus.Failed or ReadStatus.Quarantined) KeepUnread(sink, Registry.TouchByPid(source.Current.Pid));
+            return;
+        }
+        var id = source.Current;
+        var known = Registry.TryTouch(id, out var group);
+        var trackedAs = known ? group : null;
+        // A process to name again is read as if new: a changed name makes it a member of another group.
+        if (known && (_run.RenameAll || ShouldRecheck(id, _run.Start.UptimeTicks))) known = false;
+        else if (known && group is null) return;
 
-            if (known)
-            {
-                var sample = new ProcSample { Id = id, Group = group!, Metrics = _metrics };
-                sink.Observe(sample);
-                observed++;
-                continue;
-            }
+        var status = source.ReadMetrics(ref _metrics);
+        if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
+        if (!Counted(status, ref c))
+        {
+            if (status == ReadStatus.Failed) KeepUnread(sink, trackedAs is null ? null : (id, trackedAs));
+            return;
+        }
+        if (status == ReadStatus.Partial) c.Partial++;
 
-            status = source.ReadStatic(out var facts);
-            if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
-            if (!Counted(status, ref vanished, ref permission, ref failed))
-            {
-                if (status == ReadStatus.Failed) KeepUnread(sink, trackedAs is null ? null : (id, trackedAs));
-                continue;
-            }
-            _pendingByPid[id.Pid] = _pending.Count;
-            _pending.Add(new Pending(facts!, Detach(_metrics)) { TrackedAs = trackedAs });
+        if (known)
+        {
+            var sample = new ProcSample { Id = id, Group = group!, Metrics = _metrics };
+            sink.Observe(sample);
+            c.Observed++;
+            return;
         }
 
-        var fresh = NameAndObserveNew(sink, start.UptimeTicks);
+        status = source.ReadStatic(out var facts);
+        if (status == ReadStatus.PermissionDenied) Registry.Ignore(id);
+        if (!Counted(status, ref c))
+        {
+            if (status == ReadStatus.Failed) KeepUnread(sink, trackedAs is null ? null : (id, trackedAs));
+            return;
+        }
+        _pendingByPid[id.Pid] = _pending.Count;
+        _pending.Add(new Pending(facts!, Detach(_metrics)) { TrackedAs = trackedAs });
+    }
+
+    private ScanResult End(IProcSource source, IProcSink sink)
+    {
+        var c = _run.Counts;
+        var fresh = NameAndObserveNew(sink, _run.Start.UptimeTicks);
         var exited = Registry.EndCycle();
-        _previousUptime = start.UptimeTicks;
+        _previousUptime = _run.Start.UptimeTicks;
         return new ScanResult
         {
-            Listed = listed,
-            Observed = observed + fresh,
+            Listed = c.Listed,
+            Observed = c.Observed + fresh,
             New = fresh,
             Exited = exited,
-            Vanished = vanished,
-            PermissionErrors = permission,
-            ReadErrors = failed,
-            PartialErrors = partial,
-            UptimeTicks = start.UptimeTicks,
+            Vanished = c.Vanished,
+            PermissionErrors = c.Permission,
+            ReadErrors = c.Failed,
+            PartialErrors = c.Partial,
+            ReadTimeouts = _run.TimedOut,
+            Quarantined = c.Quarantined,
+            UptimeTicks = _run.Start.UptimeTicks,
             BootTimeSeconds = source.BootTimeSeconds,
+            ReaderCpu = _run.ReaderCpu,
+            ReaderAllocatedBytes = _run.ReaderAllocated,
         };
     }
 
@@ -162,14 +262,15 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     }
 
     /// <summary>Counts a failed read; true when the process can be used.</summary>
-    private static bool Counted(ReadStatus status, ref int vanished, ref int permission, ref int failed)
+    private static bool Counted(ReadStatus status, ref Counts c)
     {
         switch (status)
         {
             case ReadStatus.Ok or ReadStatus.Partial: return true;
-            case ReadStatus.Vanished: vanished++; return false;
-            case ReadStatus.PermissionDenied: permission++; return false;
-            default: failed++; return false;
+            case ReadStatus.Vanished: c.Vanished++; return false;
+            case ReadStatus.PermissionDenied: c.Permission++; return false;
+            case ReadStatus.Quarantined: c.Quarantined++; return false;
+            default: c.Failed++; return false;
         }
     }
 
@@ -230,6 +331,40 @@ public sealed class ProcScanner(IProcNamer namer, ScannerOptions? options = null
     {
         if (metrics.Threads is not null) metrics.Threads = metrics.Threads.AsSpan(0, metrics.ThreadCount).ToArray();
         return metrics;
+    }
+
+    private struct Counts
+    {
+        public int Listed, Observed, Vanished, Permission, Failed, Partial, Quarantined;
+    }
+
+    /// <summary>Where a scan is, in fields rather than locals: with bounded reads another reading thread may take it over.</summary>
+    private sealed class Run
+    {
+        public Counts Counts;
+        public ScanStart Start;
+        public bool RenameAll;
+        /// <summary>The process list was read and the cycle begun.</summary>
+        public bool Listed;
+        /// <summary>Between listing a process and being done with it (a read left behind there did count it as listed).</summary>
+        public bool InProcess;
+        public int TimedOut;
+        public string? Error;
+        public Exception? Failure;
+        public TimeSpan ReaderCpu;
+        public long ReaderAllocated;
+
+        public void Reset()
+        {
+            Counts = default;
+            Start = default;
+            RenameAll = Listed = InProcess = false;
+            TimedOut = 0;
+            Error = null;
+            Failure = null;
+            ReaderCpu = TimeSpan.Zero;
+            ReaderAllocated = 0;
+        }
     }
 
     private sealed class Pending(ProcStatic facts, ProcMetrics metrics)

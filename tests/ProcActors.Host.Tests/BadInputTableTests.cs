@@ -21,6 +21,8 @@ public sealed class BadInputTableTests : IDisposable
         { "duration with unknown unit", ["-scan-interval=5d"], [], "invalid duration \"5d\" for -scan-interval" },
         { "negative duration", ["-recheck-with-time-limit=-1s"], [], "invalid duration \"-1s\" for -recheck-with-time-limit" },
         { "zero interval", ["--scan-interval=0"], [], "for -scan-interval: must be positive" },
+        { "read timeout without unit", ["--read-timeout=2"], [], "invalid duration \"2\" for -read-timeout" },
+        { "no stuck read allowed", ["--max-stuck-reads=0"], [], "invalid value \"0\" for -max-stuck-reads" },
         { "stray argument", ["stray"], [], "unexpected argument \"stray\"" },
         { "bare double dash", ["--"], [], "unexpected argument \"--\"" },
         { "zero snapshot period", ["-snapshot-every=0"], [], "invalid value \"0\" for -snapshot-every" },

@@ -40,6 +40,7 @@ public static class ScanScenario
         var warmUp = options.WarmUp ?? TimeSpan.FromSeconds(2);
         var ours = Scenario.Create(Ours, context =>
             {
+                var wall = Stopwatch.StartNew();
                 var process = Runner.Native.ProcessCpu();
                 var thread = Runner.Native.ThreadCpuMicros();
                 var allocated = GC.GetAllocatedBytesForCurrentThread();
@@ -54,6 +55,17 @@ public static class ScanScenario
                 context.Metrics.Record(MicrosPerProcess, (double)processMicros / Math.Max(1, result.Listed), "µs");
                 context.Metrics.Record(Listed, result.Listed);
                 context.Metrics.Record("processes tracked", state.Tracker.Tracker.Count);
+                if (state.Bounded is { } bounded)
+                {
+                    var plainWall = wall.Elapsed;
+                    var boundedRun = Measure(bounded, state.BoundedReader!);
+                    if (boundedRun.Result.Error is not null) return Task.FromResult(Response.Fail("bounded scan error", boundedRun.Result.Error));
+                    context.Metrics.Record(BoundedProcessCpu, boundedRun.ProcessMicros / 1000.0, "ms");
+                    context.Metrics.Record(BoundedReadingCpu, boundedRun.ReadingMicros / 1000.0, "ms");
+                    context.Metrics.Record(BoundedCpuRatio, (double)boundedRun.ProcessMicros / Math.Max(1, processMicros));
+                    context.Metrics.Record(BoundedReadingCpuRatio, (double)boundedRun.ReadingMicros / Math.Max(1, threadMicros));
+                    context.Metrics.Record(BoundedWallRatio, boundedRun.Wall / plainWall);
+                }
                 return Task.FromResult(Response.Ok("scanned"));
             })
             .WithInit(context =>
@@ -63,6 +75,13 @@ public static class ScanScenario
                 state.Tracker = new LocalTracker(NamingConfig.Parse(GroupingYaml, "<grouping>"));
                 var first = state.Tracker.Update(state.Reader);
                 if (first.Error is not null) throw new InvalidOperationException(first.Error);
+                if (options.ReadTimeout is { } deadline)
+                {
+                    state.BoundedReader = new ProcfsReader(state.Root!, new ProcfsOptions { ReadTimeouts = new ReadTimeouts(deadline, 4) });
+                    state.Bounded = new LocalTracker(NamingConfig.Parse(GroupingYaml, "<grouping>"));
+                    first = state.Bounded.Update(state.BoundedReader);
+                    if (first.Error is not null) throw new InvalidOperationException(first.Error);
+                }
                 context.Metrics.Set("processes tracked after the first scan", state.Tracker.Tracker.Count);
                 return Task.CompletedTask;
             })
@@ -95,6 +114,24 @@ public static class ScanScenario
                 $"process-exporter uses at least {Format.Num(options.MinCpuRatio)}x our CPU per scan",
                 all => CpuRatio(all) >= options.MinCpuRatio,
                 all => $"{Format.Num(CpuRatio(all))}x ({Format.Num(MeanCpu(all, Baseline))} ms vs {Format.Num(MeanCpu(all, Ours))} ms per scan)"));
+    }
+
+    public const string BoundedProcessCpu = "bounded reads: process CPU per scan";
+    public const string BoundedReadingCpu = "bounded reads: scan + reading thread CPU per scan";
+    public const string BoundedCpuRatio = "bounded/plain process CPU per scan";
+    public const string BoundedReadingCpuRatio = "bounded/plain scan thread CPU per scan";
+    public const string BoundedWallRatio = "bounded/plain wall time per scan";
+
+    /// <summary>One scan with reads bounded: process CPU, CPU of this thread plus the reading threads', wall time.</summary>
+    private static (ScanResult Result, long ProcessMicros, long ReadingMicros, TimeSpan Wall) Measure(LocalTracker tracker, ProcfsReader reader)
+    {
+        var wall = Stopwatch.StartNew();
+        var process = Runner.Native.ProcessCpu();
+        var thread = Runner.Native.ThreadCpuMicros();
+        var result = tracker.Update(reader);
+        var threadMicros = Runner.Native.ThreadCpuMicros() - thread + (long)result.ReaderCpu.TotalMicroseconds;
+        var processMicros = (Runner.Native.ProcessCpu() - process).TotalMicros;
+        return (result, processMicros, threadMicros, wall.Elapsed);
     }
 
     /// <summary>Mean CPU per scan of process-exporter divided by ours.</summary>
@@ -165,6 +202,11 @@ public static class ScanScenario
         public ProcfsReader? Reader { get; set; }
 
         public LocalTracker? Tracker { get; set; }
+
+        /// <summary>With --read-timeout: the same scan with bounded reads, run right after each plain one.</summary>
+        public LocalTracker? Bounded { get; set; }
+
+        public ProcfsReader? BoundedReader { get; set; }
 
         public bool RunBaseline => options.Baseline && File.Exists(options.ProcessExporter);
 
