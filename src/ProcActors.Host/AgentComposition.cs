@@ -90,7 +90,7 @@ public static class AgentComposition
         var live = Metrics.NewCustomRegistry();
         DotNetStats.Register(live);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
-        var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
+        var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads, ownCost: live);
         ExitMetrics.Register(registry, settings.Exits);
         services.AddSingleton(registry);
         services.AddSingleton(new MetricsPage(registry, metrics, live));
