@@ -170,7 +170,9 @@ echo "|---:|---:|---:|---|"
 for procs in 10000 50000; do
   allocs=(); p99s=(); loads=()
   for _ in $(seq "$REPEAT"); do
-    outp=$(dotnet "$loadtests" update-latency --procs "$procs" --duration 20s --no-progress --report-dir "$work/ul" 2>&1 || true)
+    rm -rf "$work/ul"
+    dotnet "$loadtests" update-latency --procs "$procs" --duration 20s --no-progress --report-dir "$work/ul" >/dev/null 2>&1 || true
+    outp=$(cat "$work/ul/report.txt")
     # "... 200.5 MiB allocated (5.0 MiB per request) ..." -> KiB per request (one request is one cycle)
     allocs+=("$(grep -o '([0-9.]* [KMG]iB per request)' <<<"$outp" | head -1 | awk '{v=substr($1,2); u=$2; if (u=="MiB") v*=1024; if (u=="GiB") v*=1048576; printf "%.0f", v}')")
     p99s+=("$(grep -o 'p99 = [0-9.]*' <<<"$outp" | head -1 | awk '{print $3}')")

@@ -93,7 +93,8 @@ public static class AgentComposition
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads, ownCost: live);
         ExitMetrics.Register(registry, settings.Exits);
         services.AddSingleton(registry);
-        services.AddSingleton(new MetricsPage(registry, metrics, live));
+        // The process and runtime series at most a second old: a scraper polling faster gets them from memory.
+        services.AddSingleton(new MetricsPage(registry, metrics, live, liveMaxAge: TimeSpan.FromSeconds(1)));
         services.AddSingleton(store);
         services.AddSingleton(settings);
         services.AddAkka("procactors", (builder, _) =>

@@ -12,6 +12,9 @@ namespace ProcActors.Host;
 /// faster than cycles no scrape waits for a render (one scrape a cycle paying tens of milliseconds was the p99 at
 /// 10 scrapes a second), and with scrapes slower than cycles at most one render per scrape is done for nobody.
 /// Nothing is rendered while nobody scrapes.
+/// The live part is rendered again once it is older than its maximum age (a second in the agent): prometheus-net's
+/// process and runtime collector re-reads /proc/self and every thread's stat on each collection, which was most of a
+/// scrape's CPU at 10 scrapes a second.
 /// </summary>
 public sealed class MetricsPage
 {
@@ -21,12 +24,17 @@ public sealed class MetricsPage
     private readonly ExporterMetrics _cycleMetrics;
     private readonly CollectorRegistry _liveRegistry;
     private readonly SemaphoreSlim _rendering = new(1, 1);
+    private readonly SemaphoreSlim _renderingLive = new(1, 1);
+    private readonly TimeSpan _liveMaxAge;
     private volatile Rendered? _cached;
+    private volatile LiveText? _live;
     private int _aheadQueued;
     private int _renders;
 
-    public MetricsPage(CollectorRegistry cycleRegistry, ExporterMetrics cycleMetrics, CollectorRegistry liveRegistry)
+    /// <param name="liveMaxAge">How old the live part may be when served; zero renders it on every scrape.</param>
+    public MetricsPage(CollectorRegistry cycleRegistry, ExporterMetrics cycleMetrics, CollectorRegistry liveRegistry, TimeSpan liveMaxAge = default)
     {
+        _liveMaxAge = liveMaxAge;
         _cycleRegistry = cycleRegistry;
         _cycleMetrics = cycleMetrics;
         _liveRegistry = liveRegistry;
@@ -41,7 +49,30 @@ public sealed class MetricsPage
         var cycleText = await CycleTextAsync(cancellationToken).ConfigureAwait(false);
         cycleText.Served = true;
         await output.WriteAsync(cycleText.Bytes.AsMemory(0, cycleText.Length), cancellationToken).ConfigureAwait(false);
-        await _liveRegistry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
+        if (_liveMaxAge <= TimeSpan.Zero)
+        {
+            await _liveRegistry.CollectAndExportAsTextAsync(output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var live = await LiveTextAsync(cancellationToken).ConfigureAwait(false);
+        await output.WriteAsync(live.Bytes.AsMemory(0, live.Length), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<LiveText> LiveTextAsync(CancellationToken cancellationToken)
+    {
+        if (_live is { } fresh && fresh.Age < _liveMaxAge) return fresh;
+        await _renderingLive.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_live is { } current && current.Age < _liveMaxAge) return current;
+            var buffer = new MemoryStream(_live?.Length ?? 4096);
+            await _liveRegistry.CollectAndExportAsTextAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return _live = new LiveText(buffer.GetBuffer(), (int)buffer.Length, System.Diagnostics.Stopwatch.GetTimestamp());
+        }
+        finally
+        {
+            _renderingLive.Release();
+        }
     }
 
     /// <summary>On the publishing thread: queues the render of the new text if the current one was scraped.</summary>
@@ -84,6 +115,15 @@ public sealed class MetricsPage
         {
             _rendering.Release();
         }
+    }
+
+    private sealed class LiveText(byte[] bytes, int length, long renderedAt)
+    {
+        public byte[] Bytes { get; } = bytes;
+
+        public int Length { get; } = length;
+
+        public TimeSpan Age => System.Diagnostics.Stopwatch.GetElapsedTime(renderedAt);
     }
 
     private sealed class Rendered(NodeView view, long observations, byte[] bytes, int length)

@@ -119,6 +119,30 @@ public sealed class MetricsPageTests
     }
 
     [Fact]
+    public async Task The_live_part_is_served_from_memory_until_it_is_older_than_its_maximum_age()
+    {
+        Publish(1, cpuTicks: 100);
+        async Task<MetricsText> Scrape(MetricsPage page)
+        {
+            _scrapes.Inc();
+            using var stream = new MemoryStream();
+            await page.WriteAsync(stream, TestContext.Current.CancellationToken);
+            return MetricsText.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }
+
+        var kept = new MetricsPage(_cycle, _metrics, _live, liveMaxAge: TimeSpan.FromHours(1));
+        Assert.Equal(1, (await Scrape(kept)).Value("test_live_scrapes_total"));
+        var second = await Scrape(kept);
+        Assert.Equal(1, second.Value("test_live_scrapes_total"));
+        Assert.Equal(1, second.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"));
+
+        var refreshed = new MetricsPage(_cycle, _metrics, _live, liveMaxAge: TimeSpan.FromMilliseconds(1));
+        Assert.Equal(3, (await Scrape(refreshed)).Value("test_live_scrapes_total"));
+        await Task.Delay(20, TestContext.Current.CancellationToken);
+        Assert.Equal(4, (await Scrape(refreshed)).Value("test_live_scrapes_total"));
+    }
+
+    [Fact]
     public async Task Concurrent_scrapes_after_a_change_render_it_once()
     {
         Publish(1, cpuTicks: 100);
