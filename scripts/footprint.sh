@@ -12,7 +12,7 @@
 #   5. soak: the agent on a SOAK-process fixture tree at the default 5 s interval, RSS sampled every 10 s for SOAK_SECONDS.
 # CPU is utime+stime from /proc/<pid>/stat (10 ms ticks) over each window; per scan = CPU / scans in the window.
 # Usage: scripts/footprint.sh [SPAWN=3000] [FIXTURE=5000] [WINDOW=30] [REPEAT=3] [SOAK=10000] [SOAK_SECONDS=120]
-#        [SECTIONS="1 2 3 4 5"]; report in load-tests/reports/footprint/.
+#        [SECTIONS="1 2 3 4 5"] [SKIP_BUILD=1]; report in load-tests/reports/footprint/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 SPAWN=${SPAWN:-3000}; FIXTURE=${FIXTURE:-5000}; WINDOW=${WINDOW:-30}; REPEAT=${REPEAT:-3}
@@ -23,9 +23,11 @@ work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-dotnet build -c Release "$here/src/ProcActors.Host" >/dev/null
-dotnet build -c Release "$here/load-tests/ProcActors.Benchmarks" >/dev/null
-dotnet build -c Release "$here/load-tests/ProcActors.LoadTests" >/dev/null
+if [ -z "${SKIP_BUILD:-}" ]; then # SKIP_BUILD=1: use the Release builds already there
+  dotnet build -c Release "$here/src/ProcActors.Host" >/dev/null
+  dotnet build -c Release "$here/load-tests/ProcActors.Benchmarks" >/dev/null
+  dotnet build -c Release "$here/load-tests/ProcActors.LoadTests" >/dev/null
+fi
 agent="$here/src/ProcActors.Host/bin/Release/net10.0/procactors"
 bench="$here/load-tests/ProcActors.Benchmarks/bin/Release/net10.0/ProcActors.Benchmarks.dll"
 loadtests="$here/load-tests/ProcActors.LoadTests/bin/Release/net10.0/ProcActors.LoadTests.dll"
