@@ -193,7 +193,7 @@ sleep 30
 samples=()
 for _ in $(seq $((SOAK_SECONDS / 10))); do samples+=("$(rss_mb $a)"); sleep 10; done
 samples+=("$(rss_mb $a)")
-tracked=$(metric "$p" namedprocess_namegroup_num_procs | paste -sd+ | bc)
+tracked=$(curl -fs "http://127.0.0.1:$p/metrics" | awk 'index($1, "namedprocess_namegroup_num_procs{") == 1 {n += $2} END {print n}')
 {
 echo
 echo "## 5. Soak: $SOAK-process fixture tree (2 threads each), default 5 s interval, RSS every 10 s for $SOAK_SECONDS s after 30 s"
