@@ -4,21 +4,33 @@
 #      process-exporter beside it, scraped every 5 s (it scans on a scrape only);
 #   2. CPU per scan on the real /proc with SPAWN extra sleeping processes: ours with 1 s scans (default, and with
 #      -adaptive-reads=false), process-exporter scraped once a second, procfloor (open/read/close of the same files);
-#   3. /metrics on a FIXTURE-process tree (2 threads each): scrape latency at 10 scrapes/s, and our RSS.
+#      and the agent's CPU beyond its scanning thread (procactors_scan_cpu_seconds_total) against that thread's own;
+#   3. /metrics on a FIXTURE-process tree (2 threads each): scrape latency at 10 scrapes/s on a kept-alive connection
+#      (as Prometheus scrapes), the tiny status page `/` right after each as the machine's own noise, and our RSS;
+#   4. per cycle: the update-latency load scenario (the real actor pipeline over an in-memory table) at 10k and 50k
+#      processes, REPEAT runs each: bytes allocated per cycle and p99 latency, medians;
+#   5. soak: the agent on a SOAK-process fixture tree at the default 5 s interval, RSS sampled every 10 s for SOAK_SECONDS.
 # CPU is utime+stime from /proc/<pid>/stat (10 ms ticks) over each window; per scan = CPU / scans in the window.
-# Usage: scripts/footprint.sh [SPAWN=3000] [FIXTURE=5000] [WINDOW=30]; report in load-tests/reports/footprint/.
+# Usage: scripts/footprint.sh [SPAWN=3000] [FIXTURE=5000] [WINDOW=30] [REPEAT=3] [SOAK=10000] [SOAK_SECONDS=120]
+#        [SECTIONS="1 2 3 4 5"] [SKIP_BUILD=1]; report in load-tests/reports/footprint/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-SPAWN=${SPAWN:-3000}; FIXTURE=${FIXTURE:-5000}; WINDOW=${WINDOW:-30}
+SPAWN=${SPAWN:-3000}; FIXTURE=${FIXTURE:-5000}; WINDOW=${WINDOW:-30}; REPEAT=${REPEAT:-3}
+SOAK=${SOAK:-10000}; SOAK_SECONDS=${SOAK_SECONDS:-120}; SECTIONS=${SECTIONS:-1 2 3 4 5}
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 out="$here/load-tests/reports/footprint"; mkdir -p "$out"; report="$out/report.md"
 work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-dotnet build -c Release "$here/src/ProcActors.Host" >/dev/null
-dotnet build -c Release "$here/load-tests/ProcActors.Benchmarks" >/dev/null
+if [ -z "${SKIP_BUILD:-}" ]; then # SKIP_BUILD=1: use the Release builds already there
+  dotnet build -c Release "$here/src/ProcActors.Host" >/dev/null
+  dotnet build -c Release "$here/load-tests/ProcActors.Benchmarks" >/dev/null
+  dotnet build -c Release "$here/load-tests/ProcActors.LoadTests" >/dev/null
+fi
 agent="$here/src/ProcActors.Host/bin/Release/net10.0/procactors"
 bench="$here/load-tests/ProcActors.Benchmarks/bin/Release/net10.0/ProcActors.Benchmarks.dll"
+loadtests="$here/load-tests/ProcActors.LoadTests/bin/Release/net10.0/ProcActors.LoadTests.dll"
 pe=/usr/bin/prometheus-process-exporter
 [ -x "$pe" ] || { echo "process-exporter missing: apt-get install -y prometheus-process-exporter" >&2; exit 2; }
 gcc -O2 "${PROCFLOOR_SRC:-/work/shared/tools/procfloor.c}" -o "$work/procfloor"
@@ -44,14 +56,16 @@ start_pe() { # port, flags...
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
 cfg="$work/all.yml"; printf 'process_names:\n  - name: "{{.Comm}}"\n    cmdline:\n      - ".+"\n' > "$cfg"
 
+echo "# Footprint ($(date -u +%FT%TZ), $(nproc) cores, $(uname -r), $(ls /proc | grep -c '^[0-9]') processes at start, load average $(cut -d' ' -f1-3 /proc/loadavg))" > "$report"
+
+if section 1; then
 {
-echo "# Footprint ($(date -u +%FT%TZ), $(nproc) cores, $(uname -r), $(ls /proc | grep -c '^[0-9]') processes at start)"
 echo
 echo "## 1. At rest: real /proc, working directory /, 5 s interval, ${WINDOW} s window after a 60 s warm-up"
 echo
 echo "| | CPU % of a core | RSS MB | threads | inotify watches | context switches/s |"
 echo "|---|---:|---:|---:|---:|---:|"
-} > "$report"
+} >> "$report"
 
 p=$(port); start_agent "$p"; a=$last
 q=$(port); start_pe "$q" -config.path "$cfg"; e=$last
@@ -63,8 +77,10 @@ t1=$(date +%s.%N); el=$(echo "$t1 - $t0" | bc -l)
 printf '| ProcActors (defaults) | %.2f | %s | %s | %s | %.0f |\n' "$(echo "($(ticks $a) - $ta) / $hz / $el * 100" | bc -l)" "$(rss_mb $a)" "$(threads $a)" "$(watches $a)" "$(echo "$sa / $el" | bc -l)" >> "$report"
 printf '| process-exporter, scraped every 5 s | %.2f | %s | %s | %s | |\n' "$(echo "($(ticks $e) - $te) / $hz / $el * 100" | bc -l)" "$(rss_mb $e)" "$(threads $e)" "$(watches $e)" >> "$report"
 stop $a; stop $e
+fi
 
 # 2. CPU per scan with SPAWN extra sleepers (our own children, killed at the end).
+if section 2; then
 sleepers=()
 for _ in $(seq "$SPAWN"); do sleep 3600 & sleepers+=($!); done
 procs=$(ls /proc | grep -c '^[0-9]')
@@ -75,17 +91,18 @@ echo
 echo "| | CPU ms per scan | µs per process | vs ours (default) |"
 echo "|---|---:|---:|---:|"
 } >> "$report"
-per_scan_agent() { # flags... -> ms per scan
+per_scan_agent() { # flags... -> "ms per scan (whole process)" "ms per scan (scanning thread)"
   local p; p=$(port); start_agent "$p" --scan-interval 1s "$@"; local a=$last
   sleep 10
-  local c0 t0 c1 t1; c0=$(metric "$p" procactors_cycles_total); t0=$(ticks $a)
+  local c0 t0 s0 c1 t1 s1; c0=$(metric "$p" procactors_cycles_total); t0=$(ticks $a); s0=$(metric "$p" procactors_scan_cpu_seconds_total)
   sleep "$WINDOW"
-  c1=$(metric "$p" procactors_cycles_total); t1=$(ticks $a)
+  c1=$(metric "$p" procactors_cycles_total); t1=$(ticks $a); s1=$(metric "$p" procactors_scan_cpu_seconds_total)
   stop $a
   echo "($t1 - $t0) * 1000 / $hz / ($c1 - $c0)" | bc -l
+  echo "($s1 - $s0) * 1000 / ($c1 - $c0)" | bc -l
 }
-ours=$(per_scan_agent)
-exact=$(per_scan_agent -adaptive-reads=false)
+{ read -r ours; read -r ours_thread; } < <(per_scan_agent)
+{ read -r exact; read -r exact_thread; } < <(per_scan_agent -adaptive-reads=false)
 q=$(port); start_pe "$q" -config.path "$cfg"; e=$last
 curl -fs "http://127.0.0.1:$q/metrics" >/dev/null; te=$(ticks $e)
 for _ in $(seq "$WINDOW"); do curl -fs "http://127.0.0.1:$q/metrics" >/dev/null; done
@@ -95,28 +112,98 @@ floor=$(echo "$floor_us * $floor_procs / 1000" | bc -l)
 for row in "ProcActors (defaults: adaptive reads)|$ours" "ProcActors -adaptive-reads=false|$exact" "process-exporter 0.7.10|$theirs" "C floor (procfloor, same files)|$floor"; do
   printf '| %s | %.1f | %.1f | %.2f× |\n' "${row%%|*}" "${row##*|}" "$(echo "${row##*|} * 1000 / $procs" | bc -l)" "$(echo "${row##*|} / $ours" | bc -l)" >> "$report"
 done
+{
+echo
+echo "Everything of the agent beyond its scanning thread (the actor pipeline, the view, timers, GC, JIT, the two"
+echo "scrapes of the window), per scan, against the scanning thread's own CPU (\`procactors_scan_cpu_seconds_total\`):"
+echo
+echo "| | whole agent ms per scan | scanning thread ms per scan | the rest, share of the thread's |"
+echo "|---|---:|---:|---:|"
+printf '| defaults | %.1f | %.1f | %.0f %% |\n' "$ours" "$ours_thread" "$(echo "($ours - $ours_thread) * 100 / $ours_thread" | bc -l)"
+printf '| -adaptive-reads=false | %.1f | %.1f | %.0f %% |\n' "$exact" "$exact_thread" "$(echo "($exact - $exact_thread) * 100 / $exact_thread" | bc -l)"
+} >> "$report"
 kill "${sleepers[@]}" 2>/dev/null || true; wait "${sleepers[@]}" 2>/dev/null || true
+fi
 
 # 3. /metrics on a generated tree.
+if section 3; then
 tree=$(dotnet "$bench" fixture "$FIXTURE" --out "$work")
 p=$(port); start_agent "$p" -procfs "$tree" -config.path "$cfg"; a=$last
 sleep 15
-python3 - "$p" "$WINDOW" >> "$report" <<'PY'
-import sys, time, urllib.request
-port, window = int(sys.argv[1]), int(sys.argv[2])
-url = f"http://127.0.0.1:{port}/metrics"
-lat, size, start = [], 0, time.monotonic()
+python3 - "$p" "$WINDOW" "$(cut -d' ' -f1 /proc/loadavg)" >> "$report" <<'PY'
+import sys, time, http.client
+port, window, load = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+# Kept-alive connections, as Prometheus scrapes; "/" (a few hundred bytes, no cache, no view) right after each
+# scrape shows what the machine adds to any request at that moment.
+conns = {path: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for path in ("/metrics", "/")}
+lat, size, start = {path: [] for path in conns}, 0, time.monotonic()
 for k in range(window * 10):
     due = start + k / 10
     now = time.monotonic()
     if due > now: time.sleep(due - now)
-    t = time.monotonic(); body = urllib.request.urlopen(url).read(); lat.append((time.monotonic() - max(t, due)) * 1000); size = len(body)
-lat.sort(); pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
-print(f"\n## 3. /metrics on a generated tree, 10 scrapes/s for {window} s\n")
-print("| scrapes | body KB | p50 ms | p99 ms | max ms |\n|---:|---:|---:|---:|---:|")
-print(f"| {len(lat)} | {size/1024:.0f} | {pct(0.5):.2f} | {pct(0.99):.2f} | {lat[-1]:.2f} |")
+    for path, conn in conns.items():
+        t = time.monotonic()
+        conn.request("GET", path); body = conn.getresponse().read()
+        lat[path].append((time.monotonic() - (max(t, due) if path == "/metrics" else t)) * 1000)
+        if path == "/metrics": size = len(body)
+for v in lat.values(): v.sort()
+pct = lambda v, q: v[min(len(v) - 1, int(q * len(v)))]
+print(f"\n## 3. /metrics on a generated tree, 10 scrapes/s for {window} s (load average {load} at the start)\n")
+print("| path | requests | body KB | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|")
+for path, v in lat.items():
+    print(f"| {path} | {len(v)} | {size/1024 if path == '/metrics' else 0:.0f} | {pct(v, 0.5):.2f} | {pct(v, 0.99):.2f} | {v[-1]:.2f} |")
 PY
 echo >> "$report"
 echo "ProcActors RSS serving $FIXTURE processes: $(rss_mb $a) MB, threads $(threads $a)." >> "$report"
 stop $a
+rm -rf "$tree"
+fi
+
+# 4. Per cycle: the update-latency scenario, REPEAT runs per size, medians.
+if section 4; then
+median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+{
+echo
+echo "## 4. Per cycle: update-latency (real pipeline, in-memory table, 1 % churn, 2 scans/s, 20 s), $REPEAT runs, median"
+echo
+echo "| processes | allocated per cycle KiB (runs) | p99 ms (runs) | load average during |"
+echo "|---:|---:|---:|---|"
+} >> "$report"
+for procs in 10000 50000; do
+  allocs=(); p99s=(); loads=()
+  for _ in $(seq "$REPEAT"); do
+    rm -rf "$work/ul"
+    dotnet "$loadtests" update-latency --procs "$procs" --duration 20s --no-progress --report-dir "$work/ul" >/dev/null 2>&1 || true
+    outp=$(cat "$work/ul/report.txt")
+    # "... 200.5 MiB allocated (5.0 MiB per request) ..." -> KiB per request (one request is one cycle)
+    allocs+=("$(grep -o '([0-9.]* [KMG]iB per request)' <<<"$outp" | head -1 | awk '{v=substr($1,2); u=$2; if (u=="MiB") v*=1024; if (u=="GiB") v*=1048576; printf "%.0f", v}')")
+    p99s+=("$(grep -o 'p99 = [0-9.]*' <<<"$outp" | head -1 | awk '{print $3}')")
+    loads+=("$(cut -d' ' -f1 /proc/loadavg)")
+  done
+  printf '| %s | %s (%s) | %s (%s) | %s |\n' "$procs" "$(printf '%s\n' "${allocs[@]}" | median)" "${allocs[*]}" \
+    "$(printf '%s\n' "${p99s[@]}" | median)" "${p99s[*]}" "${loads[*]}" >> "$report"
+done
+fi
+
+# 5. Soak: RSS of the agent tracking SOAK processes at the default interval.
+if section 5; then
+tree=$(dotnet "$bench" fixture "$SOAK" --out "$work")
+p=$(port); start_agent "$p" -procfs "$tree" -config.path "$cfg"; a=$last
+sleep 30
+samples=()
+for _ in $(seq $((SOAK_SECONDS / 10))); do samples+=("$(rss_mb $a)"); sleep 10; done
+samples+=("$(rss_mb $a)")
+tracked=$(curl -fs "http://127.0.0.1:$p/metrics" | awk 'index($1, "namedprocess_namegroup_num_procs{") == 1 {n += $2} END {print n}')
+{
+echo
+echo "## 5. Soak: $SOAK-process fixture tree (2 threads each), default 5 s interval, RSS every 10 s for $SOAK_SECONDS s after 30 s"
+echo
+echo "RSS MB: ${samples[*]}"
+echo
+printf 'first %s, last %s, max %s; processes tracked at the end: %s\n' "${samples[0]}" "${samples[-1]}" \
+  "$(printf '%s\n' "${samples[@]}" | sort -g | tail -1)" "$tracked"
+} >> "$report"
+stop $a
+rm -rf "$tree"
+fi
 cat "$report"

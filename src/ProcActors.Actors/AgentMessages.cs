@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using ProcActors.Actors.Pipeline;
 using ProcActors.Tracking;
 using ProcActors.Tracking.Exits;
 
@@ -21,8 +22,8 @@ internal sealed record ScanTick : INoSerializationVerificationNeeded, IDeadLette
 
 internal sealed record ScanFinished(long Cycle, Exception? Failure) : INoSerializationVerificationNeeded;
 
-/// <summary>A group's share of a batch: samples carry pooled thread arrays the group actor hands back.</summary>
-internal sealed record ObserveSamples(long Cycle, ProcSample[] Samples) : INoSerializationVerificationNeeded;
+/// <summary>A group's share of a cycle: the array and the samples' thread arrays are pooled; the group actor hands them back.</summary>
+internal sealed record ObserveSamples(long Cycle, SampleShare Share) : INoSerializationVerificationNeeded;
 
 /// <summary>A group's share of the exits delivered with a cycle.</summary>
 internal sealed record ObserveExits(long Cycle, ProcExit[] Exits) : INoSerializationVerificationNeeded;

@@ -20,6 +20,7 @@ public sealed class GroupActor : ReceiveActor
     private long _cycle = -1;
     private long _reportedBackwards;
     private readonly NodeViewStore? _recoverFrom;
+    private readonly MemberListPool _members = new();
 
     public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore, NodeViewStore? recoverFrom)
     {
@@ -32,11 +33,13 @@ public sealed class GroupActor : ReceiveActor
         Receive<ObserveSamples>(msg =>
         {
             EnterCycle(msg.Cycle);
-            foreach (ref readonly var sample in msg.Samples.AsSpan())
+            var share = msg.Share;
+            foreach (ref readonly var sample in share.Samples.AsSpan(0, share.Count))
             {
                 _tracker.Observe(sample);
                 ChannelProcSink.ReleaseThreads(sample);
             }
+            share.Buffers.Return(share.Samples, share.Count);
         });
         Receive<MergeRestore>(msg => msg.Restore.MergeLateInto(_tracker, msg.SavedScanUptimeTicks));
         Receive<ObserveExits>(msg =>
@@ -48,7 +51,9 @@ public sealed class GroupActor : ReceiveActor
         {
             EnterCycle(msg.Cycle);
             var stats = _tracker.EndCycle();
-            var members = _tracker.Procs.Select(Member).ToArray();
+            var members = _members.Take(_tracker.Count, out var slots);
+            var i = 0;
+            foreach (var proc in _tracker.Procs) slots[i++] = Member(proc);
             var groupStats = stats.Count > 0 ? stats[0] : null;
             var backwards = _tracker.BackwardsCounters - _reportedBackwards;
             _reportedBackwards = _tracker.BackwardsCounters;
@@ -63,7 +68,7 @@ public sealed class GroupActor : ReceiveActor
     /// <summary>The constructor ran again with the restore it was created with: replace that by the group as published last.</summary>
     protected override void PostRestart(Exception reason)
     {
-        if (_recoverFrom is not null && GroupRestore.FromView(_recoverFrom.Current, _group) is { } current)
+        if (_recoverFrom?.ReadConsistent(view => GroupRestore.FromView(view, _group)) is { } current)
         {
             var tracker = new Tracker(_tracker.RemovesEmptyGroups);
             current.ApplyTo(tracker);

@@ -22,7 +22,8 @@ namespace ProcActors.Actors;
 public sealed class GroupRouterActor : ReceiveActor
 {
     private readonly Dictionary<string, Child> _children = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<ProcSample>> _split = new(StringComparer.Ordinal);
+    private readonly GroupShares _shares = new();
+    private readonly List<SampleShare> _flushed = [];
     private readonly IActorRef _aggregator;
     private readonly AgentSettings _settings;
     private readonly ChannelReader<ScanBatch> _reader;
@@ -30,6 +31,7 @@ public sealed class GroupRouterActor : ReceiveActor
     private readonly object _stream = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _lastClosedCycle;
+    private long _routingCycle;
     private long _childSequence;
 
     public GroupRouterActor(AgentSettings settings, ChannelReader<ScanBatch> reader, IActorRef aggregator, NodeViewStore store)
@@ -74,7 +76,7 @@ public sealed class GroupRouterActor : ReceiveActor
     protected override void PostRestart(Exception reason)
     {
         // Right here, before any batch still in the mailbox creates a group without its totals.
-        var current = AgentSnapshot.From(_store.Current, DateTimeOffset.UtcNow);
+        var current = _store.ReadConsistent(view => AgentSnapshot.From(view, DateTimeOffset.UtcNow));
         Restore(new RestoreGroups(current.Groups, current.Processes));
         base.PostRestart(reason);
     }
@@ -95,37 +97,45 @@ public sealed class GroupRouterActor : ReceiveActor
 
     private void Route(ScanBatch batch)
     {
+        // A scan that failed midway sent no end: what it read goes to the groups under its own cycle, before this one.
+        if (batch.Cycle != _routingCycle)
+        {
+            FlushShares(_routingCycle);
+            _routingCycle = batch.Cycle;
+        }
         if (batch.Exits is { } exits) RouteExits(batch.Cycle, exits);
-        foreach (var list in _split.Values) list.Clear();
         for (var i = 0; i < batch.Count; i++)
         {
-            ref readonly var sample = ref batch.Samples[i];
-            if (!_split.TryGetValue(sample.Group, out var list))
-            {
-                list = [];
-                _split.Add(sample.Group, list);
-            }
-            list.Add(sample);
+            if (_shares.Add(batch.Samples[i], out var full)) Deliver(batch.Cycle, full);
         }
         ChannelProcSink.ReleaseBatch(batch);
-        foreach (var (group, samples) in _split)
-        {
-            if (samples.Count == 0) continue;
-            var child = ChildFor(group);
-            child.LastRoutedCycle = batch.Cycle;
-            child.Actor.Tell(new ObserveSamples(batch.Cycle, [.. samples]));
-        }
-        // Group names come and go (templates with {{.PID}}): drop split lists that were not needed.
-        if (_split.Count > 4 * Math.Max(16, _children.Count)) _split.Clear();
 
         if (batch.End is not { } end) return;
+        FlushShares(end.Cycle);
+        // Group names come and go (templates with {{.PID}}): drop the state of groups that were not needed.
+        if (_shares.Groups > 4 * Math.Max(16, _children.Count)) _shares.ForgetIdle();
         _lastClosedCycle = end.Cycle;
         // A scan that could not list processes saw nobody: no group may take that as everybody exiting.
         if (end.Result.Error is null)
         {
-            foreach (var child in _children.Values) child.Actor.Tell(new EndCycle(end.Cycle));
+            var endCycle = new EndCycle(end.Cycle);
+            foreach (var child in _children.Values) child.Actor.Tell(endCycle);
         }
         _aggregator.Tell(new CycleClosed(end, end.Result.Error is null ? _children.Count : 0));
+    }
+
+    private void FlushShares(long cycle)
+    {
+        _shares.Flush(_flushed);
+        foreach (var share in _flushed) Deliver(cycle, share);
+        _flushed.Clear();
+    }
+
+    private void Deliver(long cycle, in SampleShare share)
+    {
+        var child = ChildFor(share.Group);
+        child.LastRoutedCycle = cycle;
+        child.Actor.Tell(new ObserveSamples(cycle, share));
     }
 
     private void RouteExits(long cycle, ProcExit[] exits)
@@ -165,7 +175,7 @@ public sealed class GroupRouterActor : ReceiveActor
     private void RemoveIfStillEmpty(GroupEmptied emptied)
     {
         if (!_children.TryGetValue(emptied.Group, out var child)) return;
-        if (child.LastRoutedCycle > emptied.Cycle || _lastClosedCycle != emptied.Cycle) return;
+        if (child.LastRoutedCycle > emptied.Cycle || _lastClosedCycle != emptied.Cycle || _shares.Holds(emptied.Group)) return;
         Context.Stop(child.Actor);
         _children.Remove(emptied.Group);
     }

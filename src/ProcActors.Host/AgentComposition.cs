@@ -93,11 +93,12 @@ public static class AgentComposition
         var live = Metrics.NewCustomRegistry();
         DotNetStats.Register(live);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
-        var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads);
+        var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads, ownCost: live);
         ExitMetrics.Register(registry, settings.Exits);
         ReadTimeoutMetrics.Register(registry, settings.Reads.ReadTimeouts);
         services.AddSingleton(registry);
-        services.AddSingleton(new MetricsPage(registry, metrics, live));
+        // The process and runtime series at most a second old: a scraper polling faster gets them from memory.
+        services.AddSingleton(new MetricsPage(registry, metrics, live, liveMaxAge: TimeSpan.FromSeconds(1)));
         services.AddSingleton(store);
         services.AddSingleton(settings);
         services.AddAkka("procactors", (builder, _) =>

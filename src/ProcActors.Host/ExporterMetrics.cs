@@ -27,8 +27,15 @@ public sealed class ExporterMetrics : IAgentTelemetry
     private readonly Lock _exportLock = new();
     private NodeView? _exported;
     private long _observations;
+    private readonly bool _observationsInText;
 
-    public ExporterMetrics(CollectorRegistry registry, NodeViewStore store, int ticksPerSecond, bool gatherSmaps, bool threads)
+    /// <param name="registry">The view's series, whose text changes once per cycle.</param>
+    /// <param name="ownCost">
+    /// Where the per-scan instruments (scan duration and CPU, update latency) go: a registry rendered on every scrape
+    /// keeps them out of the cached text, so that it changes once per cycle, not also at each scan's end. Null: with
+    /// the view's series.
+    /// </param>
+    public ExporterMetrics(CollectorRegistry registry, NodeViewStore store, int ticksPerSecond, bool gatherSmaps, bool threads, CollectorRegistry? ownCost = null)
     {
         _ticksPerSecond = ticksPerSecond;
         _store = store;
@@ -65,27 +72,40 @@ public sealed class ExporterMetrics : IAgentTelemetry
         _snapshotFailures = f.CreateCounter("procactors_snapshot_failures_total", "snapshot writes that failed (store down or slow); retried every cycle");
         _cycle = f.CreateGauge("procactors_cycle", "the scan cycle the served values come from; counts from 0 at each start of the agent");
         var buckets = Histogram.ExponentialBuckets(0.0005, 2, 16);
+        _observationsInText = ownCost is null || ReferenceEquals(ownCost, registry);
+        if (!_observationsInText) f = Metrics.WithCustomRegistry(ownCost!);
         _scanDuration = f.CreateHistogram("procactors_scan_duration_seconds", "time to read the process table once", new HistogramConfiguration { Buckets = buckets });
         _scanCpu = f.CreateCounter("procactors_scan_cpu_seconds_total", "CPU time (user + system) the scanning thread spent reading the process table");
         _updateLatency = f.CreateHistogram("procactors_update_latency_seconds", "time from scan start until the node view holds that cycle", new HistogramConfiguration { Buckets = buckets });
 
         registry.AddBeforeCollectCallback(() => Export(store.Current));
+        store.Published += _ => TextChanged?.Invoke();
     }
 
     /// <summary>Changes whenever the text of these series may have: a new view, or a scan or update observed.</summary>
     public (NodeView View, long Observations) Version => (_store.Current, Interlocked.Read(ref _observations));
 
+    /// <summary>Raised when <see cref="Version"/> changed, on the thread that changed it (the aggregator's, the scan's): keep handlers short.</summary>
+    public event Action? TextChanged;
+
     public void ScanCompleted(TimeSpan duration, TimeSpan cpu)
     {
         _scanDuration.Observe(duration.TotalSeconds);
         _scanCpu.Inc(cpu.TotalSeconds);
-        Interlocked.Increment(ref _observations);
+        Observed();
     }
 
     public void ViewUpdated(TimeSpan latency)
     {
         _updateLatency.Observe(latency.TotalSeconds);
+        Observed();
+    }
+
+    private void Observed()
+    {
+        if (!_observationsInText) return;
         Interlocked.Increment(ref _observations);
+        TextChanged?.Invoke();
     }
 
     private void Export(NodeView view)

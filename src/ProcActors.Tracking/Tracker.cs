@@ -33,7 +33,8 @@ public sealed class Tracker : IProcSink
     /// <summary>Counter fields seen going backwards, clamped to a zero delta.</summary>
     public long BackwardsCounters { get; private set; }
 
-    public IEnumerable<TrackedProc> Procs => _procs.Values;
+    /// <summary>The processes tracked now (a concrete collection: iterating it allocates nothing).</summary>
+    public Dictionary<ProcId, TrackedProc>.ValueCollection Procs => _procs.Values;
 
     /// <summary>Exited and departed processes remembered to match records with scans (bounded by a few cycles' exits).</summary>
     public int RememberedExits => _exits.Remembered;

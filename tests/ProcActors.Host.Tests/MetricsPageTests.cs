@@ -76,6 +76,73 @@ public sealed class MetricsPageTests
     }
 
     [Fact]
+    public async Task A_change_after_a_scrape_is_rendered_before_the_next_scrape_asks()
+    {
+        Publish(1, cpuTicks: 100);
+        Publish(2, cpuTicks: 200);
+        // Nobody scraped yet: nothing is rendered for nobody.
+        Assert.Equal(0, _page.Renders);
+        await ScrapeAsync();
+        Assert.Equal(1, _page.Renders);
+
+        Publish(3, cpuTicks: 300);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_page.Renders < 2 && DateTime.UtcNow < deadline) await Task.Delay(5, TestContext.Current.CancellationToken);
+        Assert.Equal(2, _page.Renders);
+
+        var m = await ScrapeAsync();
+        Assert.Equal(2, _page.Renders);
+        Assert.Equal(3, m.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"));
+    }
+
+    [Fact]
+    public async Task With_the_own_cost_series_rendered_per_scrape_a_scan_shows_at_once_and_the_cached_text_stays()
+    {
+        var cycle = Metrics.NewCustomRegistry();
+        var live = Metrics.NewCustomRegistry();
+        var store = new NodeViewStore(NodeView.Empty("n", 100));
+        var metrics = new ExporterMetrics(cycle, store, 100, gatherSmaps: true, threads: true, ownCost: live);
+        var page = new MetricsPage(cycle, metrics, live);
+        store.Publish(NodeView.Empty("n", 100) with { Cycle = 1, Counters = new AgentCounters { Cycles = 1 } });
+        using var first = new MemoryStream();
+        await page.WriteAsync(first, TestContext.Current.CancellationToken);
+
+        metrics.ScanCompleted(TimeSpan.FromMilliseconds(30), TimeSpan.FromMilliseconds(20));
+        using var second = new MemoryStream();
+        await page.WriteAsync(second, TestContext.Current.CancellationToken);
+        var m = MetricsText.Parse(System.Text.Encoding.UTF8.GetString(second.ToArray()));
+
+        Assert.Equal(1, page.Renders);
+        Assert.Equal(0.02, m.Value("procactors_scan_cpu_seconds_total"), 9);
+        Assert.Equal(1, m.Value("procactors_scan_duration_seconds_count"));
+        Assert.Equal(1, m.Value("procactors_cycles_total"));
+    }
+
+    [Fact]
+    public async Task The_live_part_is_served_from_memory_until_it_is_older_than_its_maximum_age()
+    {
+        Publish(1, cpuTicks: 100);
+        async Task<MetricsText> Scrape(MetricsPage page)
+        {
+            _scrapes.Inc();
+            using var stream = new MemoryStream();
+            await page.WriteAsync(stream, TestContext.Current.CancellationToken);
+            return MetricsText.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }
+
+        var kept = new MetricsPage(_cycle, _metrics, _live, liveMaxAge: TimeSpan.FromHours(1));
+        Assert.Equal(1, (await Scrape(kept)).Value("test_live_scrapes_total"));
+        var second = await Scrape(kept);
+        Assert.Equal(1, second.Value("test_live_scrapes_total"));
+        Assert.Equal(1, second.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user"));
+
+        var refreshed = new MetricsPage(_cycle, _metrics, _live, liveMaxAge: TimeSpan.FromMilliseconds(1));
+        Assert.Equal(3, (await Scrape(refreshed)).Value("test_live_scrapes_total"));
+        await Task.Delay(20, TestContext.Current.CancellationToken);
+        Assert.Equal(4, (await Scrape(refreshed)).Value("test_live_scrapes_total"));
+    }
+
+    [Fact]
     public async Task Concurrent_scrapes_after_a_change_render_it_once()
     {
         Publish(1, cpuTicks: 100);

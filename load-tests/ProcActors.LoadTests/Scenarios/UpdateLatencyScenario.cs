@@ -48,11 +48,21 @@ public static class UpdateLatencyScenario
     [
         Threshold.Create($"p99 latency <= {Format.Num(targetMs)} ms", s => s.Ok.Request.Count > 0 && s.Ok.Latency.Percent99 <= targetMs, s => $"{Format.Num(s.Ok.Latency.Percent99)} ms"),
         Threshold.Create("no failed scan", s => s.Fail.Request.Count == 0 && s.Ok.Request.Count > 0, s => $"{s.Fail.Request.Count} failed of {s.AllRequestCount}"),
+        Threshold.Create($"allocated per cycle <= {Format.Bytes(MaxAllocatedPerCycle(processes))}",
+            s => s.AllRequestCount > 0 && (double)s.Runtime.AllocatedBytes / s.AllRequestCount <= MaxAllocatedPerCycle(processes),
+            s => s.AllRequestCount > 0 ? Format.Bytes((double)s.Runtime.AllocatedBytes / s.AllRequestCount) : "no cycle"),
         Threshold.Create($"every view tracks all {processes} processes", s => s.Metric(TrackedMetric) is { Count: > 0 } m && m.Min == processes && m.Max == processes,
             s => s.Metric(TrackedMetric) is { } m ? $"min {m.Min}, max {m.Max}" : "no view"),
     ];
 
     public const string TrackedMetric = "processes tracked in the view";
+
+    /// <summary>
+    /// The target: 0.5 MiB per cycle up to 10k processes, in proportion beyond, for the whole process (the pipeline
+    /// and this load generator). A steady cycle allocates nothing per
+    /// process (pooled shares, thread copies and member lists); what is left is per group, per message and the runner's.
+    /// </summary>
+    public static double MaxAllocatedPerCycle(int processes) => 512 * 1024 * Math.Max(1.0, processes / 10_000.0);
 
     /// <summary>The scenario shared by update-latency and soak: one invocation is one requested scan.</summary>
     public static ScenarioProps Create(string name, SyntheticOptions synthetic, LoadTestOptions options, Action<PipelineHost>? started = null)

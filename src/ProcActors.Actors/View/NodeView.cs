@@ -19,10 +19,11 @@ public readonly record struct MemberView(
 /// What a group actor reports at the end of a cycle; Stats is null once an empty group was removed. BackwardsCounters
 /// are those seen in this cycle: the view keeps the running total, so nothing goes when a group actor stops.
 /// </summary>
-public sealed record GroupReport(long Cycle, string Group, GroupStats? Stats, MemberView[] Members, long BackwardsCounters);
+public sealed record GroupReport(long Cycle, string Group, GroupStats? Stats, IReadOnlyList<MemberView> Members, long BackwardsCounters);
 
 /// <summary>A group in the node view: its totals and the rates of the last cycle.</summary>
-public sealed record GroupView(GroupStats Stats, double CpuPercent, double ReadBytesPerSecond, double WriteBytesPerSecond, MemberView[] Members);
+/// <remarks>Members is a recycled <see cref="MemberList"/> in views the pipeline publishes: copy what is kept beyond a cycle.</remarks>
+public sealed record GroupView(GroupStats Stats, double CpuPercent, double ReadBytesPerSecond, double WriteBytesPerSecond, IReadOnlyList<MemberView> Members);
 
 /// <summary>Running totals of the agent's own work, monotonic like process-exporter's scrape error counters.</summary>
 public sealed record AgentCounters
@@ -44,7 +45,8 @@ public sealed record AgentCounters
 
 /// <summary>
 /// Everything the node knows after a cycle: what /metrics serves and what queries answer. Immutable; replaced
-/// whole each cycle. Versioned because it is what gets persisted.
+/// whole each cycle, except that its member lists are refilled two views later (see <see cref="NodeViewStore"/>).
+/// Versioned because it is what gets persisted.
 /// </summary>
 public sealed record NodeView
 {
