@@ -2,9 +2,9 @@ namespace ProcActors.Procfs.Taskstats;
 
 /// <summary>
 /// What the kernel reports about one task (a thread, or a single-threaded process) as it exits, in the units the
-/// kernel uses. CPU is the task's scheduler runtime split into user and system time the way /proc/[pid]/stat splits
-/// it, so that it can be compared with a scanned reading. Sent before the task releases its memory and files: CPU
-/// the exit itself spends afterwards is in no record.
+/// kernel uses. CPU is the task's CPU up to the record (TaskstatsParser.EstimateCpuNanos) split into user and system
+/// time the way /proc/[pid]/stat splits it, so that it can be compared with a scanned reading. Sent before the task
+/// releases its memory and files: CPU the exit itself spends afterwards is in no record.
 /// </summary>
 public struct ExitRecord
 {
