@@ -82,6 +82,19 @@ public sealed class DeadlineSchedulerTests
     }
 
     [Fact]
+    public async Task A_timer_scheduled_for_ever_never_fires()
+    {
+        Assert.Equal(long.MaxValue, DeadlineScheduler.DueAt(1_000, TimeSpan.MaxValue.Ticks));
+        Assert.Equal(1_500, DeadlineScheduler.DueAt(1_000, 500));
+        using var scheduler = Create();
+        IScheduler s = scheduler;
+        var fired = false;
+        s.Advanced.ScheduleOnce(TimeSpan.MaxValue, () => fired = true);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.False(fired);
+    }
+
+    [Fact]
     public async Task An_earlier_timer_added_while_the_thread_sleeps_for_a_later_one_is_not_delayed()
     {
         using var scheduler = Create();

@@ -63,7 +63,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     private void Add(TimeSpan delay, TimeSpan interval, Action action, ICancelable? cancelable)
     {
         var work = new ScheduledWork(action, interval.Ticks, cancelable is null ? null : () => cancelable.IsCancellationRequested);
-        var due = HighResMonotonicClock.Ticks + delay.Ticks;
+        var due = DueAt(HighResMonotonicClock.Ticks, delay.Ticks);
         lock (_gate)
         {
             if (_stopping) throw new SchedulerException("cannot enqueue after timer shutdown");
@@ -93,12 +93,18 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
                 if (!work.Repeats || work.IsCancelled) continue;
                 lock (_gate)
                 {
-                    if (!_stopping) _timers.Add(work, HighResMonotonicClock.Ticks + work.Interval);
+                    if (!_stopping) _timers.Add(work, DueAt(HighResMonotonicClock.Ticks, work.Interval));
                 }
             }
             due.Clear();
         }
     }
+
+    /// <summary>
+    /// <paramref name="now"/> + <paramref name="delay"/>, saturated: callers schedule "never" as huge delays
+    /// (TimeSpan.MaxValue), which must not wrap around into the past and fire at once.
+    /// </summary>
+    internal static long DueAt(long now, long delay) => delay > long.MaxValue - now ? long.MaxValue : now + delay;
 
     /// <summary>Milliseconds until <paramref name="next"/>, rounded up so the thread does not wake just before it.</summary>
     internal static int WaitFor(long? next, long now)
