@@ -12,7 +12,7 @@ namespace ProcActors.Actors.Timing;
 /// runtime's timer thread and a pool thread (it awaits <c>Task.Delay</c>): 20 context switches a second per actor
 /// system with nothing to do. Here an idle system wakes only for its own timers (a scan every 5 s; the cluster's
 /// heartbeats and gossip every second), and a timer fires when due, not on the next tick.
-/// Selected with <c>akka.scheduler.implementation</c> (hocon/at-rest.hocon, hocon/cluster.hocon).
+/// Selected with <c>akka.scheduler.implementation</c> in hocon/at-rest.hocon (the pipeline's actor system only; README).
 /// Like Akka's scheduler, due work runs on the scheduler's thread (a Tell, or a short action), a repeating timer is
 /// due again <c>interval</c> after it ran, and what is still pending at shutdown runs once then (so that asks end).
 /// </summary>
