@@ -31,6 +31,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly List<ExitRecord> _exitRecords = [];
     private readonly List<ProcExit> _exits = [];
     private readonly ReapedChildrenSink? _reapedChildren;
+    private readonly ScanThread _thread = new("procactors-scan");
     private long _cycle;
     private long _skipped;
     private bool _scanning;
@@ -98,6 +99,8 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         else _aggregator.Ask<RestorePoint>(GetRestorePoint.Instance, Timeout.InfiniteTimeSpan).PipeTo(Self);
     }
 
+    protected override void PostStop() => _thread.Dispose();
+
     private void Resume(RestorePoint point)
     {
         if (_ready) return;
@@ -127,7 +130,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         var skipped = _skipped;
         _skipped = 0;
         // A dedicated thread: the scan blocks on the channel when consumers fall behind, and must not hold a pool thread.
-        Task.Factory.StartNew(() => Scan(cycle, skipped), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        _thread.Run(() => Scan(cycle, skipped))
             .PipeTo(Self, success: () => new ScanFinished(cycle, null), failure: ex => new ScanFinished(cycle, ex));
     }
 
