@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using ProcActors.Protocol;
 
@@ -37,14 +38,20 @@ public sealed class ProcActorsClient : IAsyncDisposable
     /// Connects to the agent at HOST:PORT (its --remote address): fails with a <see cref="ProcActorsException"/> when
     /// nothing answers there within the timeout. Every later call has the same timeout unless cancelled earlier.
     /// </summary>
-    public static async Task<ProcActorsClient> ConnectAsync(string agent, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static Task<ProcActorsClient> ConnectAsync(string agent, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(agent, tls: null, timeout, cancellationToken);
+
+    /// <summary>Connects over TLS when the agents require it (their --remote-tls-cert): tls is the fleet's certificate.</summary>
+    public static async Task<ProcActorsClient> ConnectAsync(string agent, RemoteTls? tls, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var (host, port) = ParseAgent(agent);
         var limit = timeout ?? DefaultTimeout;
-        var system = ActorSystem.Create("procactors-client", Config(host));
+        var config = tls is null ? Config(host) : ConfigurationFactory.ParseString(RemoteTls.Hocon).WithFallback(Config(host));
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        var system = ActorSystem.Create("procactors-client", tls is null ? setup : setup.And(tls.Setup()));
         try
         {
-            var selection = system.ActorSelection($"akka.tcp://procactors@{FormatHost(host)}:{port.ToString(CultureInfo.InvariantCulture)}/user/gateway");
+            var selection = system.ActorSelection($"akka{(tls is null ? "" : ".ssl")}.tcp://procactors@{FormatHost(host)}:{port.ToString(CultureInfo.InvariantCulture)}/user/gateway");
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             linked.CancelAfter(limit);
             IActorRef gateway;
@@ -68,8 +75,31 @@ public sealed class ProcActorsClient : IAsyncDisposable
     public Task<NodesResponse> GetNodesAsync(CancellationToken cancellationToken = default) =>
         AskAsync<NodesResponse>(GetNodes.Instance, "", cancellationToken);
 
-    public Task<FleetGroupsResponse> GetFleetGroupsAsync(CancellationToken cancellationToken = default) =>
-        AskAsync<FleetGroupsResponse>(GetFleetGroups.Instance, "", cancellationToken);
+    /// <summary>
+    /// Every group of every host and the merged groups, in one answer: a big fleet's answer comes in pages (none near
+    /// the transport's frame size), fetched here one after the other from the same fleet view and joined.
+    /// </summary>
+    public async Task<FleetGroupsResponse> GetFleetGroupsAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var first = await AskAsync<FleetGroupsResponse>(GetFleetGroups.Instance, "", cancellationToken).ConfigureAwait(false);
+            if (first.Pages <= 1) return first;
+            var groups = new List<NodeGroup>(first.Groups);
+            var merged = new List<GroupSummary>(first.Merged);
+            var complete = true;
+            for (var page = 1; page < first.Pages && complete; page++)
+            {
+                var next = await AskAsync<FleetGroupsResponse>(new GetFleetGroups(page, first.View), "", cancellationToken).ConfigureAwait(false);
+                // The agent no longer keeps that view (pages fetched too slowly): start again from the current one.
+                complete = next.View == first.View && next.Page == page;
+                groups.AddRange(next.Groups);
+                merged.AddRange(next.Merged);
+            }
+            if (complete) return first with { Groups = groups, Merged = merged, Page = 0, Pages = 1 };
+            if (attempt == 3) throw new ProcActorsException($"{Agent} replaced its fleet view while its pages were fetched, three times");
+        }
+    }
 
     public Task<FleetTopResponse> GetFleetTopAsync(int n, TopBy by, CancellationToken cancellationToken = default) =>
         AskAsync<FleetTopResponse>(new GetFleetTop(n, by), "", cancellationToken);
@@ -144,9 +174,7 @@ public sealed class ProcActorsClient : IAsyncDisposable
                   hostname = "{{hostname}}"
                   public-hostname = "{{publicHost}}"
                   port = 0
-                  maximum-frame-size = 4000000b
-                  send-buffer-size = 4000000b
-                  receive-buffer-size = 4000000b
+                  maximum-frame-size = 512000b
                 }
               }
             }

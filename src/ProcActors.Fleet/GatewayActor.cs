@@ -5,8 +5,8 @@ namespace ProcActors.Fleet;
 
 /// <summary>
 /// The agent's front door on the network (<c>/user/gateway</c>): fleet queries are answered from this node's fleet
-/// view, per-host queries go to the local aggregator or to the named host's gateway. Every answer comes within the
-/// route timeout; a host that cannot answer yields <see cref="NodeUnavailable"/>, never silence.
+/// view, per-host queries go to the local aggregator or to the named host's gateway. Every routed answer comes within
+/// the route timeout; a host that cannot answer yields <see cref="NodeUnavailable"/>, never silence.
 /// </summary>
 public sealed class GatewayActor : ReceiveActor
 {
@@ -16,6 +16,10 @@ public sealed class GatewayActor : ReceiveActor
     private readonly IActorRef _aggregator;
     private readonly string _self;
     private readonly TimeSpan _timeout;
+    private readonly Dictionary<long, (FleetView View, DateTime Used)> _paged = [];
+
+    /// <summary>How long a paged view is kept after its last page was asked for.</summary>
+    private static readonly TimeSpan PagedViewRetention = TimeSpan.FromSeconds(10);
 
     public GatewayActor(FleetViewStore fleet, IActorRef aggregator, string self, TimeSpan timeout)
     {
@@ -24,7 +28,7 @@ public sealed class GatewayActor : ReceiveActor
         _self = self;
         _timeout = timeout;
         Receive<GetNodes>(_ => Sender.Tell(_fleet.Current.Nodes()));
-        Receive<GetFleetGroups>(_ => Sender.Tell(_fleet.Current.Groups()));
+        Receive<GetFleetGroups>(FleetGroups);
         Receive<GetFleetTop>(query => Sender.Tell(_fleet.Current.Top(query.N, query.By)));
         Receive<AskNode>(Route);
         Receive<object>(AskNode.IsNodeQuery, query => Local(query, Sender));
@@ -60,7 +64,30 @@ public sealed class GatewayActor : ReceiveActor
         }
     }
 
-    private void Local(object query, IActorRef sender) => Forward(_aggregator.Ask<object>(query, _timeout), _self, sender);
+    /// <summary>
+    /// Page 0 is of the current view; the next pages come from the view page 0 named, kept while they are fetched, so
+    /// that the pages of one answer are of one view even when summaries arrive meanwhile.
+    /// </summary>
+    private void FleetGroups(GetFleetGroups query)
+    {
+        var now = DateTime.UtcNow;
+        if (_paged.Count > 0)
+        {
+            foreach (var stale in _paged.Where(p => now - p.Value.Used > PagedViewRetention).Select(p => p.Key).ToList()) _paged.Remove(stale);
+        }
+        var view = query.View != 0 && _paged.TryGetValue(query.View, out var kept) ? kept.View : _fleet.Current;
+        var pages = view.GroupPages();
+        // A view no longer kept (or page 0): the current view's first page; the client starts again from it.
+        var page = view.Version == query.View ? Math.Clamp(query.Page, 0, pages.Count - 1) : 0;
+        if (pages.Count > 1) _paged[view.Version] = (view, now);
+        Sender.Tell(pages[page]);
+    }
+
+    /// <summary>
+    /// The local aggregator answers the asker directly: no temporary actor, task or second hop per query on the hot
+    /// path. It is in this process and always answers; if it is restarting, the query waits in its mailbox.
+    /// </summary>
+    private void Local(object query, IActorRef sender) => _aggregator.Tell(query, sender);
 
     private void Forward(Task<object> answer, string node, IActorRef sender) =>
         answer.PipeTo(sender, success: reply => reply,

@@ -95,6 +95,36 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
         await Assert.ThrowsAsync<ProcActorsException>(() => ProcActorsClient.ConnectAsync("no-port", null, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task A_fleet_answer_bigger_than_a_page_comes_in_pages_each_under_the_budget_and_the_client_joins_them()
+    {
+        var state = new FleetState("here", TimeSpan.FromMinutes(1));
+        state.Up("here", $"akka.tcp://procactors@{Agent}", 1, DateTimeOffset.UtcNow);
+        foreach (var host in new[] { "alpha", "bravo", "charlie" })
+        {
+            state.Up(host, $"akka.tcp://procactors@127.0.0.1:{host.Length}", host.Length, DateTimeOffset.UtcNow);
+            var groups = Enumerable.Range(0, 300).Select(i => ScriptedAggregator.Web with { Name = $"service-with-a-long-templated-name-{i:D4}", Procs = i }).ToList();
+            state.Summary(new NodeSummary(host, $"akka.tcp://procactors@127.0.0.1:{host.Length}", "0.1.0", 3, DateTimeOffset.UtcNow, 300, groups, []), DateTimeOffset.UtcNow);
+        }
+        var view = state.View;
+        _fleet.Publish(view);
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_agent);
+        var whole = serializer.ToBinary(view.Groups() with { View = view.Version }).Length;
+        var pages = view.GroupPages();
+        Assert.True(whole > 128_000, $"the whole answer is {whole} bytes: more than Akka's default frame");
+        Assert.InRange(pages.Count, 2, 20);
+        Assert.All(pages, page => Assert.InRange(serializer.ToBinary(page).Length, 1, FleetView.PageBytes));
+
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        var answer = await client.GetFleetGroupsAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((0, 1, view.Version), (answer.Page, answer.Pages, answer.View));
+        Assert.Equal(view.Groups().Groups, answer.Groups);
+        Assert.Equal(view.Groups().Merged, answer.Merged);
+        Assert.Equal(900, answer.Groups.Count);
+        Assert.Equal(300, answer.Merged.Count);
+    }
+
     /// <summary>Answers as the real aggregator does, except that GetTop is never answered.</summary>
     private sealed class ScriptedAggregator : ReceiveActor
     {
