@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using Akka.Actor;
@@ -106,19 +107,51 @@ public sealed class ProcActorsClient : IAsyncDisposable
 
     /// <summary>The groups of the named host; of the asked agent's own host when node is null.</summary>
     public Task<GroupsResponse> GetGroupsAsync(string? node = null, CancellationToken cancellationToken = default) =>
-        AskNodeAsync<GroupsResponse>(GetGroups.Instance, node, cancellationToken);
+        AskKnownAsync<GroupsResponse>(GetGroups.Instance, known => new GetGroups(known), answer => answer.Cycle, node, cancellationToken);
 
     /// <summary>One group with its processes; its Group is null when the host has no group of that name.</summary>
     public Task<GroupResponse> GetGroupAsync(string name, string? node = null, CancellationToken cancellationToken = default) =>
         AskNodeAsync<GroupResponse>(new GetGroup(name), node, cancellationToken);
 
     public Task<TopResponse> GetTopAsync(int n, TopBy by, string? node = null, CancellationToken cancellationToken = default) =>
-        AskNodeAsync<TopResponse>(new GetTop(n, by), node, cancellationToken);
+        AskKnownAsync<TopResponse>(new GetTop(n, by), known => new GetTop(n, by, known), answer => answer.Cycle, node, cancellationToken);
 
     public Task<AgentStatusResponse> GetAgentStatusAsync(string? node = null, CancellationToken cancellationToken = default) =>
         AskNodeAsync<AgentStatusResponse>(GetAgentStatus.Instance, node, cancellationToken);
 
     public async ValueTask DisposeAsync() => await _system.Terminate().ConfigureAwait(false);
+
+    /// <summary>
+    /// Asks naming the cycle of the last answer to the same question: an agent still on that cycle answers
+    /// <see cref="Unchanged"/> (a few bytes) and that answer is returned again, so that asking many times a cycle costs
+    /// neither end the whole answer each time. A new cycle's answer replaces it.
+    /// </summary>
+    private async Task<T> AskKnownAsync<T>(object question, Func<long, object> ask, Func<T, long> cycleOf, string? node, CancellationToken cancellationToken)
+        where T : class
+    {
+        var key = (node ?? "", question);
+        var last = _answers.TryGetValue(key, out var kept) ? (T)kept : null;
+        var query = ask(last is null ? 0 : cycleOf(last));
+        var reply = await AskAsync<object>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken).ConfigureAwait(false);
+        switch (reply)
+        {
+            case T answer:
+                // Bounded: a program asking for ever new top sizes must not grow this without end.
+                if (_answers.Count >= MaxKeptAnswers) _answers.Clear();
+                _answers[key] = answer;
+                return answer;
+            case Unchanged unchanged when last is not null && unchanged.Cycle == cycleOf(last):
+                return last;
+            case NodeUnavailable unavailable:
+                throw new ProcActorsException($"host {unavailable.Node}: {unavailable.Reason}");
+            default:
+                throw new ProcActorsException($"{Agent} answered {reply.GetType().Name} to {query.GetType().Name}{(node is null ? "" : " for " + node)}");
+        }
+    }
+
+    private const int MaxKeptAnswers = 64;
+
+    private readonly ConcurrentDictionary<(string Node, object Question), object> _answers = new();
 
     private Task<T> AskNodeAsync<T>(object query, string? node, CancellationToken cancellationToken) =>
         AskAsync<T>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken);

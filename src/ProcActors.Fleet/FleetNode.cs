@@ -82,7 +82,7 @@ public sealed class FleetNode(FleetOptions options, NodeViewStore nodes, FleetVi
         {
             system.ActorOf(FleetViewActor.Props(fleet, options), "fleet-view");
             system.ActorOf(SummaryPublisherActor.Props(nodes, options), "summary-publisher");
-            system.ActorOf(GatewayActor.Props(fleet, aggregator, options.NodeName, RouteTimeout), GatewayActor.Name);
+            system.ActorOf(GatewayActor.Props(fleet, aggregator, options.NodeName, RouteTimeout, nodes), GatewayActor.Name);
         }
         catch
         {

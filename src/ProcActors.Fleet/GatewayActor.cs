@@ -1,4 +1,5 @@
 using Akka.Actor;
+using ProcActors.Actors;
 using ProcActors.Protocol;
 
 namespace ProcActors.Fleet;
@@ -16,14 +17,16 @@ public sealed class GatewayActor : ReceiveActor
     private readonly IActorRef _aggregator;
     private readonly string _self;
     private readonly TimeSpan _timeout;
+    private readonly NodeViewStore? _nodes;
     private readonly Dictionary<long, (FleetView View, DateTime Used)> _paged = [];
 
     /// <summary>How long a paged view is kept after its last page was asked for.</summary>
     private static readonly TimeSpan PagedViewRetention = TimeSpan.FromSeconds(10);
 
-    public GatewayActor(FleetViewStore fleet, IActorRef aggregator, string self, TimeSpan timeout)
+    public GatewayActor(FleetViewStore fleet, IActorRef aggregator, string self, TimeSpan timeout, NodeViewStore? nodes)
     {
         _fleet = fleet;
+        _nodes = nodes;
         _aggregator = aggregator;
         _self = self;
         _timeout = timeout;
@@ -34,8 +37,10 @@ public sealed class GatewayActor : ReceiveActor
         Receive<object>(AskNode.IsNodeQuery, query => Local(query, Sender));
     }
 
-    public static Props Props(FleetViewStore fleet, IActorRef aggregator, string self, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new GatewayActor(fleet, aggregator, self, timeout));
+    /// <param name="nodes">This host's published view: a query naming the cycle it already has an answer of is answered
+    /// <see cref="Unchanged"/> here while that cycle is current (null: every query goes to the aggregator).</param>
+    public static Props Props(FleetViewStore fleet, IActorRef aggregator, string self, TimeSpan timeout, NodeViewStore? nodes = null) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(fleet, aggregator, self, timeout, nodes));
 
     private void Route(AskNode ask)
     {
@@ -87,7 +92,17 @@ public sealed class GatewayActor : ReceiveActor
     /// The local aggregator answers the asker directly: no temporary actor, task or second hop per query on the hot
     /// path. It is in this process and always answers; if it is restarting, the query waits in its mailbox.
     /// </summary>
-    private void Local(object query, IActorRef sender) => _aggregator.Tell(query, sender);
+    private void Local(object query, IActorRef sender)
+    {
+        var known = query switch
+        {
+            GetGroups q => q.KnownCycle,
+            GetTop q => q.KnownCycle,
+            _ => 0,
+        };
+        if (known != 0 && _nodes?.Current.Cycle == known) sender.Tell(new Unchanged(_self, known));
+        else _aggregator.Tell(query, sender);
+    }
 
     private void Forward(Task<object> answer, string node, IActorRef sender) =>
         answer.PipeTo(sender, success: reply => reply,

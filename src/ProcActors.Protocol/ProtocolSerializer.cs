@@ -38,6 +38,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(FleetGroupsResponse)] = Prefix + "fleet-groups",
         [typeof(FleetTopResponse)] = Prefix + "fleet-top",
         [typeof(NodeUnavailable)] = Prefix + "node-unavailable",
+        [typeof(Unchanged)] = Prefix + "unchanged",
     };
 
     private static readonly Dictionary<string, Type> TypesByManifest = Manifests.ToDictionary(m => m.Value, m => m.Key, StringComparer.Ordinal);

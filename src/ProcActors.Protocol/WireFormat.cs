@@ -18,10 +18,12 @@ internal static class WireFormat
         var w = new MessagePackWriter(buffer);
         switch (message)
         {
-            case GetGroups or GetAgentStatus or GetNodes: w.WriteArrayHeader(0); break;
+            case GetAgentStatus or GetNodes: w.WriteArrayHeader(0); break;
+            case GetGroups m: w.WriteArrayHeader(1); w.Write(m.KnownCycle); break;
+            case Unchanged m: w.WriteArrayHeader(2); w.Write(m.Node); w.Write(m.Cycle); break;
             case GetFleetGroups m: w.WriteArrayHeader(2); w.Write(m.Page); w.Write(m.View); break;
             case GetGroup m: w.WriteArrayHeader(1); w.Write(m.Name); break;
-            case GetTop m: w.WriteArrayHeader(2); w.Write(m.N); w.Write((int)m.By); break;
+            case GetTop m: w.WriteArrayHeader(3); w.Write(m.N); w.Write((int)m.By); w.Write(m.KnownCycle); break;
             case GetFleetTop m: w.WriteArrayHeader(2); w.Write(m.N); w.Write((int)m.By); break;
             case AskNode m:
                 if (!AskNode.IsNodeQuery(m.Query)) throw new ArgumentException($"{m.Query.GetType().Name} cannot be routed to a node", nameof(message));
@@ -62,12 +64,12 @@ internal static class WireFormat
         var r = new MessagePackReader(bytes);
         var fields = r.ReadArrayHeader();
         object message;
-        if (type == typeof(GetGroups)) message = GetGroups.Instance;
+        if (type == typeof(GetGroups)) message = fields >= 1 && r.ReadInt64() is var known and not 0 ? new GetGroups(known) : GetGroups.Instance;
         else if (type == typeof(GetAgentStatus)) message = GetAgentStatus.Instance;
         else if (type == typeof(GetNodes)) message = GetNodes.Instance;
         else if (type == typeof(GetFleetGroups)) message = fields >= 2 ? new GetFleetGroups(r.ReadInt32(), r.ReadInt64()) : GetFleetGroups.Instance;
         else if (type == typeof(GetGroup)) message = new GetGroup(Text(ref r));
-        else if (type == typeof(GetTop)) message = new GetTop(r.ReadInt32(), By(ref r));
+        else if (type == typeof(GetTop)) message = new GetTop(r.ReadInt32(), By(ref r), fields >= 3 ? r.ReadInt64() : 0);
         else if (type == typeof(GetFleetTop)) message = new GetFleetTop(r.ReadInt32(), By(ref r));
         else if (type == typeof(AskNode))
         {
@@ -96,6 +98,7 @@ internal static class WireFormat
             message = new FleetTopResponse(Text(ref r), By(ref r),
                 List(ref r, static (ref MessagePackReader r) => Fields(ref r, r.ReadArrayHeader(), new NodeProcess(Text(ref r), Process(ref r)), expected: 2)));
         else if (type == typeof(NodeUnavailable)) message = new NodeUnavailable(Text(ref r), Text(ref r));
+        else if (type == typeof(Unchanged)) message = new Unchanged(Text(ref r), r.ReadInt64());
         else throw new SerializationException($"{type} is not part of the ProcActors protocol");
         return Fields(ref r, fields, message, expected: Consumed(type, fields));
     }
@@ -108,13 +111,13 @@ internal static class WireFormat
         OptionalFields.TryGetValue(type, out var optional) && fields >= Expected(type) + optional ? Expected(type) + optional : Expected(type);
 
     /// <summary>Trailing fields added within v2 (paging): absent in messages from older writers, defaults then.</summary>
-    private static readonly Dictionary<Type, int> OptionalFields = new() { [typeof(GetFleetGroups)] = 2, [typeof(FleetGroupsResponse)] = 3 };
+    private static readonly Dictionary<Type, int> OptionalFields = new() { [typeof(GetFleetGroups)] = 2, [typeof(FleetGroupsResponse)] = 3, [typeof(GetGroups)] = 1, [typeof(GetTop)] = 1 };
 
     private static readonly Dictionary<Type, int> FieldCounts = new()
     {
         [typeof(GetGroup)] = 1, [typeof(GetTop)] = 2, [typeof(GetFleetTop)] = 2, [typeof(AskNode)] = 3, [typeof(GroupsResponse)] = 4,
         [typeof(GroupResponse)] = 4, [typeof(TopResponse)] = 4, [typeof(AgentStatusResponse)] = 15, [typeof(NodeSummary)] = 8,
-        [typeof(NodesResponse)] = 2, [typeof(FleetGroupsResponse)] = 3, [typeof(FleetTopResponse)] = 3, [typeof(NodeUnavailable)] = 2,
+        [typeof(NodesResponse)] = 2, [typeof(FleetGroupsResponse)] = 3, [typeof(FleetTopResponse)] = 3, [typeof(NodeUnavailable)] = 2, [typeof(Unchanged)] = 2,
     };
 
     /// <summary>Skips the trailing fields a newer writer added (the known ones were read already).</summary>
