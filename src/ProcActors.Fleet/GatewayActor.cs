@@ -80,6 +80,11 @@ public sealed class GatewayActor : ReceiveActor
         {
             foreach (var stale in _paged.Where(p => now - p.Value.Used > PagedViewRetention).Select(p => p.Key).ToList()) _paged.Remove(stale);
         }
+        if (query.KnownView != 0 && query.Page == 0 && _fleet.Current.Version == query.KnownView)
+        {
+            Sender.Tell(new Unchanged(_self, query.KnownView));
+            return;
+        }
         var view = query.View != 0 && _paged.TryGetValue(query.View, out var kept) ? kept.View : _fleet.Current;
         var pages = view.GroupPages();
         // A view no longer kept (or page 0): the current view's first page; the client starts again from it.

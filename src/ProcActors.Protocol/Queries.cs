@@ -25,10 +25,11 @@ public sealed record GetGroup(string Name);
 public sealed record GetTop(int N, TopBy By, long KnownCycle = 0);
 
 /// <summary>
-/// The reply to a query naming the cycle the asker already has an answer of, when the node is still on that cycle:
-/// the asker's answer stands. A few bytes instead of every group again, many times a cycle.
+/// The reply to a query naming the cycle (per-host queries) or fleet view (<see cref="GetFleetGroups"/>) the asker
+/// already has an answer of, when the node is still on it: the asker's answer stands. A few bytes instead of every
+/// group again, many times a cycle.
 /// </summary>
-public sealed record Unchanged(string Node, long Cycle);
+public sealed record Unchanged(string Node, long Version);
 
 public enum TopBy
 {

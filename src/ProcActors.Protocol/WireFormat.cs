@@ -20,8 +20,8 @@ internal static class WireFormat
         {
             case GetAgentStatus or GetNodes: w.WriteArrayHeader(0); break;
             case GetGroups m: w.WriteArrayHeader(1); w.Write(m.KnownCycle); break;
-            case Unchanged m: w.WriteArrayHeader(2); w.Write(m.Node); w.Write(m.Cycle); break;
-            case GetFleetGroups m: w.WriteArrayHeader(2); w.Write(m.Page); w.Write(m.View); break;
+            case Unchanged m: w.WriteArrayHeader(2); w.Write(m.Node); w.Write(m.Version); break;
+            case GetFleetGroups m: w.WriteArrayHeader(3); w.Write(m.Page); w.Write(m.View); w.Write(m.KnownView); break;
             case GetGroup m: w.WriteArrayHeader(1); w.Write(m.Name); break;
             case GetTop m: w.WriteArrayHeader(3); w.Write(m.N); w.Write((int)m.By); w.Write(m.KnownCycle); break;
             case GetFleetTop m: w.WriteArrayHeader(2); w.Write(m.N); w.Write((int)m.By); break;
@@ -67,7 +67,7 @@ internal static class WireFormat
         if (type == typeof(GetGroups)) message = fields >= 1 && r.ReadInt64() is var known and not 0 ? new GetGroups(known) : GetGroups.Instance;
         else if (type == typeof(GetAgentStatus)) message = GetAgentStatus.Instance;
         else if (type == typeof(GetNodes)) message = GetNodes.Instance;
-        else if (type == typeof(GetFleetGroups)) message = fields >= 2 ? new GetFleetGroups(r.ReadInt32(), r.ReadInt64()) : GetFleetGroups.Instance;
+        else if (type == typeof(GetFleetGroups)) message = fields >= 3 ? new GetFleetGroups(r.ReadInt32(), r.ReadInt64(), r.ReadInt64()) : GetFleetGroups.Instance;
         else if (type == typeof(GetGroup)) message = new GetGroup(Text(ref r));
         else if (type == typeof(GetTop)) message = new GetTop(r.ReadInt32(), By(ref r), fields >= 3 ? r.ReadInt64() : 0);
         else if (type == typeof(GetFleetTop)) message = new GetFleetTop(r.ReadInt32(), By(ref r));
@@ -111,7 +111,7 @@ internal static class WireFormat
         OptionalFields.TryGetValue(type, out var optional) && fields >= Expected(type) + optional ? Expected(type) + optional : Expected(type);
 
     /// <summary>Trailing fields added within v2 (paging): absent in messages from older writers, defaults then.</summary>
-    private static readonly Dictionary<Type, int> OptionalFields = new() { [typeof(GetFleetGroups)] = 2, [typeof(FleetGroupsResponse)] = 3, [typeof(GetGroups)] = 1, [typeof(GetTop)] = 1 };
+    private static readonly Dictionary<Type, int> OptionalFields = new() { [typeof(GetFleetGroups)] = 3, [typeof(FleetGroupsResponse)] = 3, [typeof(GetGroups)] = 1, [typeof(GetTop)] = 1 };
 
     private static readonly Dictionary<Type, int> FieldCounts = new()
     {

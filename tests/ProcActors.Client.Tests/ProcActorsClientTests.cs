@@ -128,6 +128,8 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
         Assert.Equal(view.Groups().Merged, answer.Merged);
         Assert.Equal(900, answer.Groups.Count);
         Assert.Equal(300, answer.Merged.Count);
+        // The same view asked again: Unchanged on the wire, the joined answer again here.
+        Assert.Same(answer, await client.GetFleetGroupsAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
