@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using ProcActors.Protocol;
 
@@ -37,14 +39,20 @@ public sealed class ProcActorsClient : IAsyncDisposable
     /// Connects to the agent at HOST:PORT (its --remote address): fails with a <see cref="ProcActorsException"/> when
     /// nothing answers there within the timeout. Every later call has the same timeout unless cancelled earlier.
     /// </summary>
-    public static async Task<ProcActorsClient> ConnectAsync(string agent, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public static Task<ProcActorsClient> ConnectAsync(string agent, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(agent, tls: null, timeout, cancellationToken);
+
+    /// <summary>Connects over TLS when the agents require it (their --remote-tls-cert): tls is the fleet's certificate.</summary>
+    public static async Task<ProcActorsClient> ConnectAsync(string agent, RemoteTls? tls, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         var (host, port) = ParseAgent(agent);
         var limit = timeout ?? DefaultTimeout;
-        var system = ActorSystem.Create("procactors-client", Config(host));
+        var config = tls is null ? Config(host) : ConfigurationFactory.ParseString(RemoteTls.Hocon).WithFallback(Config(host));
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        var system = ActorSystem.Create("procactors-client", tls is null ? setup : setup.And(tls.Setup()));
         try
         {
-            var selection = system.ActorSelection($"akka.tcp://procactors@{FormatHost(host)}:{port.ToString(CultureInfo.InvariantCulture)}/user/gateway");
+            var selection = system.ActorSelection($"akka{(tls is null ? "" : ".ssl")}.tcp://procactors@{FormatHost(host)}:{port.ToString(CultureInfo.InvariantCulture)}/user/gateway");
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             linked.CancelAfter(limit);
             IActorRef gateway;
@@ -68,27 +76,88 @@ public sealed class ProcActorsClient : IAsyncDisposable
     public Task<NodesResponse> GetNodesAsync(CancellationToken cancellationToken = default) =>
         AskAsync<NodesResponse>(GetNodes.Instance, "", cancellationToken);
 
-    public Task<FleetGroupsResponse> GetFleetGroupsAsync(CancellationToken cancellationToken = default) =>
-        AskAsync<FleetGroupsResponse>(GetFleetGroups.Instance, "", cancellationToken);
+    /// <summary>
+    /// Every group of every host and the merged groups, in one answer: a big fleet's answer comes in pages (none near
+    /// the transport's frame size), fetched here one after the other from the same fleet view and joined.
+    /// </summary>
+    public async Task<FleetGroupsResponse> GetFleetGroupsAsync(CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var last = _lastFleetGroups;
+            var reply = await AskAsync<object>(new GetFleetGroups(KnownView: last?.View ?? 0), "", cancellationToken).ConfigureAwait(false);
+            if (reply is Unchanged unchanged && last is not null && unchanged.Version == last.View) return last;
+            if (reply is not FleetGroupsResponse first) throw new ProcActorsException($"{Agent} answered {reply.GetType().Name} to GetFleetGroups");
+            if (first.Pages <= 1) return _lastFleetGroups = first;
+            var groups = new List<NodeGroup>(first.Groups);
+            var merged = new List<GroupSummary>(first.Merged);
+            var complete = true;
+            for (var page = 1; page < first.Pages && complete; page++)
+            {
+                var next = await AskAsync<FleetGroupsResponse>(new GetFleetGroups(page, first.View), "", cancellationToken).ConfigureAwait(false);
+                // The agent no longer keeps that view (pages fetched too slowly): start again from the current one.
+                complete = next.View == first.View && next.Page == page;
+                groups.AddRange(next.Groups);
+                merged.AddRange(next.Merged);
+            }
+            if (complete) return _lastFleetGroups = first with { Groups = groups, Merged = merged, Page = 0, Pages = 1 };
+            if (attempt == 3) throw new ProcActorsException($"{Agent} replaced its fleet view while its pages were fetched, three times");
+        }
+    }
 
     public Task<FleetTopResponse> GetFleetTopAsync(int n, TopBy by, CancellationToken cancellationToken = default) =>
         AskAsync<FleetTopResponse>(new GetFleetTop(n, by), "", cancellationToken);
 
     /// <summary>The groups of the named host; of the asked agent's own host when node is null.</summary>
     public Task<GroupsResponse> GetGroupsAsync(string? node = null, CancellationToken cancellationToken = default) =>
-        AskNodeAsync<GroupsResponse>(GetGroups.Instance, node, cancellationToken);
+        AskKnownAsync<GroupsResponse>(GetGroups.Instance, known => new GetGroups(known), answer => answer.Cycle, node, cancellationToken);
 
     /// <summary>One group with its processes; its Group is null when the host has no group of that name.</summary>
     public Task<GroupResponse> GetGroupAsync(string name, string? node = null, CancellationToken cancellationToken = default) =>
         AskNodeAsync<GroupResponse>(new GetGroup(name), node, cancellationToken);
 
     public Task<TopResponse> GetTopAsync(int n, TopBy by, string? node = null, CancellationToken cancellationToken = default) =>
-        AskNodeAsync<TopResponse>(new GetTop(n, by), node, cancellationToken);
+        AskKnownAsync<TopResponse>(new GetTop(n, by), known => new GetTop(n, by, known), answer => answer.Cycle, node, cancellationToken);
 
     public Task<AgentStatusResponse> GetAgentStatusAsync(string? node = null, CancellationToken cancellationToken = default) =>
         AskNodeAsync<AgentStatusResponse>(GetAgentStatus.Instance, node, cancellationToken);
 
     public async ValueTask DisposeAsync() => await _system.Terminate().ConfigureAwait(false);
+
+    /// <summary>
+    /// Asks naming the cycle of the last answer to the same question: an agent still on that cycle answers
+    /// <see cref="Unchanged"/> (a few bytes) and that answer is returned again, so that asking many times a cycle costs
+    /// neither end the whole answer each time. A new cycle's answer replaces it.
+    /// </summary>
+    private async Task<T> AskKnownAsync<T>(object question, Func<long, object> ask, Func<T, long> cycleOf, string? node, CancellationToken cancellationToken)
+        where T : class
+    {
+        var key = (node ?? "", question);
+        var last = _answers.TryGetValue(key, out var kept) ? (T)kept : null;
+        var query = ask(last is null ? 0 : cycleOf(last));
+        var reply = await AskAsync<object>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken).ConfigureAwait(false);
+        switch (reply)
+        {
+            case T answer:
+                // Bounded: a program asking for ever new top sizes must not grow this without end.
+                if (_answers.Count >= MaxKeptAnswers) _answers.Clear();
+                _answers[key] = answer;
+                return answer;
+            case Unchanged unchanged when last is not null && unchanged.Version == cycleOf(last):
+                return last;
+            case NodeUnavailable unavailable:
+                throw new ProcActorsException($"host {unavailable.Node}: {unavailable.Reason}");
+            default:
+                throw new ProcActorsException($"{Agent} answered {reply.GetType().Name} to {query.GetType().Name}{(node is null ? "" : " for " + node)}");
+        }
+    }
+
+    private const int MaxKeptAnswers = 64;
+
+    /// <summary>The last whole fleet answer, named in the next GetFleetGroups so that an unchanged view costs a few bytes.</summary>
+    private volatile FleetGroupsResponse? _lastFleetGroups;
+
+    private readonly ConcurrentDictionary<(string Node, object Question), object> _answers = new();
 
     private Task<T> AskNodeAsync<T>(object query, string? node, CancellationToken cancellationToken) =>
         AskAsync<T>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken);
@@ -144,9 +213,7 @@ public sealed class ProcActorsClient : IAsyncDisposable
                   hostname = "{{hostname}}"
                   public-hostname = "{{publicHost}}"
                   port = 0
-                  maximum-frame-size = 4000000b
-                  send-buffer-size = 4000000b
-                  receive-buffer-size = 4000000b
+                  maximum-frame-size = 512000b
                 }
               }
             }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using ProcActors.Protocol;
 
@@ -26,14 +28,22 @@ public static class FleetConfig
               public-hostname = {{Quote(advertised.Host)}}
             }
             akka.cluster {
-              seed-nodes = [{{string.Join(", ", seeds.Select(s => Quote(s.AkkaAddress)))}}]
+              seed-nodes = [{{string.Join(", ", seeds.Select(s => Quote(s.Address(options.Tls is not null))))}}]
               roles = [{{Quote(FleetRoles.Agent)}}, {{Quote(FleetRoles.NodePrefix + options.NodeName)}}]
               split-brain-resolver.stable-after = {{((long)options.StableAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}}ms
             }
             """;
-        return ConfigurationFactory.ParseString(typed)
+        return ConfigurationFactory.ParseString(options.Tls is null ? typed : typed + "\n" + RemoteTls.Hocon)
             .WithFallback(ConfigurationFactory.ParseString(ProtocolSerializer.Hocon))
             .WithFallback(ConfigurationFactory.ParseString(ClusterHocon));
+    }
+
+    /// <summary>The cluster system's whole setup: the configuration, the TLS certificate and peer check when asked, and the given extras.</summary>
+    public static ActorSystemSetup Setup(FleetOptions options, params Setup[] extras)
+    {
+        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(Build(options)));
+        if (options.Tls is { } tls) setup = setup.And(tls.Setup());
+        return extras.Aggregate(setup, (all, extra) => all.And(extra));
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

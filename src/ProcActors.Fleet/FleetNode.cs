@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Cluster;
 using Akka.Hosting;
 using Akka.Hosting.Logging;
@@ -70,7 +69,7 @@ public sealed class FleetNode(FleetOptions options, NodeViewStore nodes, FleetVi
     private ActorSystem Start(IActorRef aggregator)
     {
         Incarnations++;
-        var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(FleetConfig.Build(options)), new LoggerFactorySetup(loggers));
+        var setup = FleetConfig.Setup(options, new LoggerFactorySetup(loggers));
         var system = ActorSystem.Create(ClusterEndpoint.SystemName, setup);
         // Once its loggers stop, a terminating system writes what is still logged to stdout at the configured level
         // ("Remoting shut down."): only warnings by then, so stdout stays empty under systemd.
@@ -83,7 +82,7 @@ public sealed class FleetNode(FleetOptions options, NodeViewStore nodes, FleetVi
         {
             system.ActorOf(FleetViewActor.Props(fleet, options), "fleet-view");
             system.ActorOf(SummaryPublisherActor.Props(nodes, options), "summary-publisher");
-            system.ActorOf(GatewayActor.Props(fleet, aggregator, options.NodeName, RouteTimeout), GatewayActor.Name);
+            system.ActorOf(GatewayActor.Props(fleet, aggregator, options.NodeName, RouteTimeout, nodes), GatewayActor.Name);
         }
         catch
         {

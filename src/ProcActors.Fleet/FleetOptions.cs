@@ -8,15 +8,19 @@ public sealed record ClusterEndpoint(string Host, int Port)
     /// <summary>The name every agent's actor system has: part of every Akka address of the fleet.</summary>
     public const string SystemName = "procactors";
 
-    public string AkkaAddress => $"akka.tcp://{SystemName}@{Host}:{Port}";
+    public string AkkaAddress => Address(tls: false);
+
+    /// <summary>With TLS the transport's scheme is akka.ssl.tcp: a seed must be named with it.</summary>
+    public string Address(bool tls) => $"akka{(tls ? ".ssl" : "")}.tcp://{SystemName}@{Host}:{Port}";
 
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 
-    /// <summary>HOST:PORT, [IPv6]:PORT, or a plain akka.tcp://procactors@HOST:PORT address.</summary>
+    /// <summary>HOST:PORT, [IPv6]:PORT, or a plain akka.tcp://procactors@HOST:PORT (or akka.ssl.tcp://…) address.</summary>
     public static ClusterEndpoint Parse(string text)
     {
         var value = text.Trim();
         var scheme = $"akka.tcp://{SystemName}@";
+        if (value.StartsWith("akka.ssl.tcp://", StringComparison.Ordinal)) value = "akka.tcp://" + value["akka.ssl.tcp://".Length..];
         if (value.StartsWith("akka.tcp://", StringComparison.Ordinal))
         {
             if (!value.StartsWith(scheme, StringComparison.Ordinal))
@@ -63,6 +67,9 @@ public sealed record FleetOptions
 
     /// <summary>Processes by each measure in a node's summary: the depth of fleet-wide top.</summary>
     public int SummaryTop { get; init; } = 20;
+
+    /// <summary>TLS between agents (--remote-tls-cert): null, plain TCP (loopback by default).</summary>
+    public ProcActors.Protocol.RemoteTls? Tls { get; init; }
 
     public ClusterEndpoint Advertised => PublicHost is null ? Remote : Remote with { Host = PublicHost };
 }

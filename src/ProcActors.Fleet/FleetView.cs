@@ -18,9 +18,18 @@ public sealed record FleetMember(string Name, string Address, long Uid, NodeStat
 /// </summary>
 public sealed class FleetView(string self, IReadOnlyList<FleetMember> members)
 {
+    /// <summary>What one page of a fleet answer may weigh: a small fraction of the transport's frame (hocon/cluster.hocon).</summary>
+    public const int PageBytes = 128 * 1024;
+
+    /// <summary>Starts from the clock so that a restarted agent never reuses a version a client still holds.</summary>
+    private static long s_versions = DateTime.UtcNow.Ticks;
+
     public static FleetView Empty(string self) => new(self, []);
 
     public string Self { get; } = self;
+
+    /// <summary>Unique in this process: names the view a paged answer comes from, so pages of two views never mix.</summary>
+    public long Version { get; } = Interlocked.Increment(ref s_versions);
 
     /// <summary>Ordered by name.</summary>
     public IReadOnlyList<FleetMember> Members { get; } = members;
@@ -29,11 +38,15 @@ public sealed class FleetView(string self, IReadOnlyList<FleetMember> members)
 
     private NodesResponse? _nodes;
     private FleetGroupsResponse? _groups;
+    private FleetGroupsResponse[]? _pages;
 
     /// <summary>Answers are computed once per view: a view serves many queries between two summaries.</summary>
     public NodesResponse Nodes() => _nodes ??= new(Self, [.. Members.Select(m => m.Info())]);
 
     public FleetGroupsResponse Groups() => _groups ??= ComputeGroups();
+
+    /// <summary>The answer cut into pages of at most <see cref="PageBytes"/> (rows first, then merged groups), cut once per view.</summary>
+    public IReadOnlyList<FleetGroupsResponse> GroupPages() => _pages ??= Paging.Cut(Groups(), Version, PageBytes);
 
     private FleetGroupsResponse ComputeGroups()
     {

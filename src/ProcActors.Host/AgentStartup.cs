@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProcActors.Protocol;
 using ProcActors.Tracking.Grouping;
 
 namespace ProcActors.Host;
@@ -58,6 +59,18 @@ public static class AgentStartup
         if (options.NodeName is { } node && (node.Length == 0 || node.Any(char.IsControl)))
             throw new UsageException("-node-name: must be non-empty and printable");
         if (options.WebConfigFile is "") throw new UsageException("-web.config.file: empty path");
+        if (options.RemoteTlsCert is { } cert)
+        {
+            if (options.Remote is null) throw new UsageException("-remote-tls-cert: remoting is off (--remote none)");
+            try
+            {
+                RemoteTls.Load(cert);
+            }
+            catch (RemoteTlsException ex)
+            {
+                throw new UsageException($"-remote-tls-cert: {ex.Message}");
+            }
+        }
     }
 
     /// <summary>Go's host:port with an optional host (":9256", "127.0.0.1:9256", "[::1]:9256", "localhost:9256").</summary>

@@ -40,6 +40,8 @@ public sealed record AgentOptions
     /// <summary>Where the cluster listens; null: remoting off (--remote none).</summary>
     public ClusterEndpoint? Remote { get; init; } = FleetOptions.DefaultRemote;
     public string? RemotePublic { get; init; }
+    /// <summary>--remote-tls-cert: TLS (mutual) between agents and with clients; null: plain TCP.</summary>
+    public string? RemoteTlsCert { get; init; }
     public IReadOnlyList<ClusterEndpoint> SeedNodes { get; init; } = [];
     public ExitAccountingMode ExitAccounting { get; init; } = ExitAccountingMode.Auto;
 }
@@ -88,6 +90,7 @@ public static class CommandLine
         ["redact-cmdline"] = new("hide command-line arguments (all but the program) in the Ask API, the page and name templates", true, (o, v) => o with { RedactCmdline = Bool("redact-cmdline", v) }),
         ["remote"] = new("HOST:PORT where this agent listens for the cluster, the CLI and clients, or none (default 127.0.0.1:4053: loopback only)", false,
             (o, v) => o with { Remote = v == "none" ? null : Address("remote", v)[0] }),
+        ["remote-tls-cert"] = new("require TLS between agents (and from clients): the fleet's certificate with its key, PKCS#12 (password in $PROCACTORS_REMOTE_TLS_PASSWORD) or PEM; peers must present the same certificate or one the machine trusts", false, (o, v) => o with { RemoteTlsCert = v }),
         ["remote-public"] = new("host name the other agents reach this one by, when it differs from --remote's (NAT, containers)", false, (o, v) => o with { RemotePublic = v }),
         ["seed-nodes"] = new("HOST:PORT[,HOST:PORT...] (or akka.tcp://procactors@HOST:PORT) of agents to join; none: a cluster of one", false,
             (o, v) => o with { SeedNodes = Address("seed-nodes", v) }),

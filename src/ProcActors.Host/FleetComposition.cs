@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ProcActors.Fleet;
+using ProcActors.Protocol;
 
 namespace ProcActors.Host;
 
@@ -17,6 +18,7 @@ public static class FleetComposition
                 PublicHost = options.RemotePublic,
                 Seeds = options.SeedNodes,
                 NodeName = options.NodeName ?? Environment.MachineName,
+                Tls = options.RemoteTlsCert is { } cert ? RemoteTls.Load(cert) : null,
             };
 
     public static void AddFleet(IServiceCollection services, AgentOptions options)

@@ -9,13 +9,14 @@ namespace ProcActors.Host;
 
 /// <summary>The flags the query and top verbs share.</summary>
 internal sealed record QueryArgs(
-    string Verb, string? Name, string Agent, string? Node, bool Cluster, bool Json, int N, TopBy By, TimeSpan Timeout, TimeSpan Refresh)
+    string Verb, string? Name, string Agent, string? Node, bool Cluster, bool Json, int N, TopBy By, TimeSpan Timeout, TimeSpan Refresh, RemoteTls? Tls = null)
 {
     public const string DefaultAgent = "127.0.0.1:4053";
 
     public static QueryArgs Parse(IReadOnlyList<string> args, bool verbRequired)
     {
         string? verb = null, name = null, node = null;
+        RemoteTls? tls = null;
         var agent = DefaultAgent;
         bool cluster = false, json = false;
         var n = 10;
@@ -30,6 +31,7 @@ internal sealed record QueryArgs(
             {
                 case "agent" when arg.StartsWith('-'): agent = Value(); break;
                 case "node" when arg.StartsWith('-'): node = Value(); break;
+                case "remote-tls-cert" when arg.StartsWith('-'): tls = LoadTls(Value()); break;
                 case "cluster" when arg.StartsWith('-'): cluster = true; break;
                 case "json" when arg.StartsWith('-'): json = true; break;
                 case "n" when arg.StartsWith('-'):
@@ -50,7 +52,19 @@ internal sealed record QueryArgs(
             throw new UsageException(verb is null ? "a query is needed: nodes, groups, group NAME or top" : $"unknown query \"{verb}\": nodes, groups, group NAME or top");
         if (verb == "group" && name is null) throw new UsageException("group needs the group's name: procactors query group NAME");
         if (cluster && node is not null) throw new UsageException("--cluster asks the whole fleet, --node one host: choose one");
-        return new QueryArgs(verb ?? "top", name, agent, node, cluster, json, n, by, timeout, refresh);
+        return new QueryArgs(verb ?? "top", name, agent, node, cluster, json, n, by, timeout, refresh, tls);
+    }
+
+    private static RemoteTls LoadTls(string path)
+    {
+        try
+        {
+            return RemoteTls.Load(path);
+        }
+        catch (RemoteTlsException ex)
+        {
+            throw new UsageException($"--remote-tls-cert: {ex.Message}");
+        }
     }
 
     public static TopBy ParseBy(string value) => value.ToLowerInvariant() switch
@@ -76,6 +90,7 @@ internal static class QueryCommand
           --json              print the answer as JSON instead of a table
           -n N, --by cpu|rss|io   top: how many processes, busiest by what (default 10, cpu)
           --timeout 5s        how long to wait for the answer
+          --remote-tls-cert F the fleet's certificate, when the agents require TLS (their --remote-tls-cert)
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
@@ -103,7 +118,7 @@ internal static class QueryCommand
         }
         try
         {
-            await using var client = await ProcActorsClient.ConnectAsync(q.Agent, q.Timeout).ConfigureAwait(false);
+            await using var client = await ProcActorsClient.ConnectAsync(q.Agent, q.Tls, q.Timeout).ConfigureAwait(false);
             var answer = await AskAsync(client, q).ConfigureAwait(false);
             if (q.Json) Console.Out.WriteLine(JsonSerializer.Serialize(answer, answer.GetType(), JsonOptions));
             else AnsiConsole.Write(Tables.For(answer));

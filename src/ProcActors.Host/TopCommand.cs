@@ -24,7 +24,7 @@ internal static class TopCommand
         }
         try
         {
-            await using var client = await ProcActorsClient.ConnectAsync(q.Agent, q.Timeout).ConfigureAwait(false);
+            await using var client = await ProcActorsClient.ConnectAsync(q.Agent, q.Tls, q.Timeout).ConfigureAwait(false);
             var by = q.By;
             using var quit = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>

@@ -6,8 +6,13 @@ public sealed record GetNodes
     public static readonly GetNodes Instance = new();
 }
 
-/// <summary>Every group of every host (each row with its host), plus the groups merged across hosts.</summary>
-public sealed record GetFleetGroups
+/// <summary>
+/// Every group of every host (each row with its host), plus the groups merged across hosts, one page at a time:
+/// page 0 of the current view, then the other pages of the view that page 0 named (see <see cref="FleetGroupsResponse"/>).
+/// With <see cref="KnownView"/>, the view of the answer the asker already has, a node still on that view answers
+/// <see cref="Unchanged"/> instead of page 0.
+/// </summary>
+public sealed record GetFleetGroups(int Page = 0, long View = 0, long KnownView = 0)
 {
     public static readonly GetFleetGroups Instance = new();
 }

@@ -24,8 +24,13 @@ public sealed record NodesResponse(string AnsweredBy, IReadOnlyList<NodeInfo> No
 /// <summary>A group of one host, with the host's status when the answer was made (figures of an unreachable host are its last).</summary>
 public sealed record NodeGroup(string Node, NodeStatus Status, GroupSummary Group);
 
-/// <summary>Merged sums counters, gauges and rates across hosts; WorstFdRatio is the worst, OldestStartTime the oldest.</summary>
-public sealed record FleetGroupsResponse(string AnsweredBy, IReadOnlyList<NodeGroup> Groups, IReadOnlyList<GroupSummary> Merged);
+/// <summary>
+/// Merged sums counters, gauges and rates across hosts; WorstFdRatio is the worst, OldestStartTime the oldest. A big
+/// fleet's answer comes in pages (rows first, then the merged groups) so that no message nears the transport's frame
+/// size: this is page <see cref="Page"/> of <see cref="Pages"/> of the fleet view <see cref="View"/>, which the
+/// asked node keeps while its pages are being fetched. <c>ProcActorsClient.GetFleetGroupsAsync</c> fetches and joins them.
+/// </summary>
+public sealed record FleetGroupsResponse(string AnsweredBy, IReadOnlyList<NodeGroup> Groups, IReadOnlyList<GroupSummary> Merged, int Page = 0, int Pages = 1, long View = 0);
 
 public sealed record NodeProcess(string Node, ProcessSummary Process);
 

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
@@ -36,6 +38,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
         [typeof(FleetGroupsResponse)] = Prefix + "fleet-groups",
         [typeof(FleetTopResponse)] = Prefix + "fleet-top",
         [typeof(NodeUnavailable)] = Prefix + "node-unavailable",
+        [typeof(Unchanged)] = Prefix + "unchanged",
     };
 
     private static readonly Dictionary<string, Type> TypesByManifest = Manifests.ToDictionary(m => m.Value, m => m.Key, StringComparer.Ordinal);
@@ -68,9 +71,36 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
             ? manifest
             : throw new ArgumentException($"{o.GetType()} is not part of the ProcActors protocol", nameof(o));
 
-    public override byte[] ToBinary(object obj) => WireFormat.Write(obj);
+    /// <summary>
+    /// Replies are cached per view by their askers (the aggregator per cycle, the fleet view per summary), so the same
+    /// reply object is sent again and again until the view changes: its bytes are written once and reused for as long
+    /// as the object lives. Keyed by reference, so a new view's reply is always written afresh.
+    /// </summary>
+    private static readonly ConditionalWeakTable<object, byte[]> Written = new();
 
-    public override object FromBinary(byte[] bytes, string manifest) => Deserialize(bytes, manifest);
+    public override byte[] ToBinary(object obj) =>
+        obj is GroupsResponse or TopResponse or GroupResponse or AgentStatusResponse or NodesResponse or FleetGroupsResponse
+            ? Written.GetValue(obj, static reply => WireFormat.Write(reply))
+            : WireFormat.Write(obj);
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        // A client asking again within one cycle receives the same bytes: comparing them is far cheaper than reading
+        // a hundred groups again, and the records are immutable, so the previous reply is returned as it is.
+        if (bytes.Length < RememberFrom) return Deserialize(bytes, manifest);
+        if (_lastRead.TryGetValue(manifest, out var last) && last.Bytes.AsSpan().SequenceEqual(bytes)) return last.Message;
+        var message = Deserialize(bytes, manifest);
+        _lastRead[manifest] = new LastRead(bytes, message);
+        return message;
+    }
+
+    /// <summary>Replies smaller than this are read every time: comparing would save little.</summary>
+    private const int RememberFrom = 2_048;
+
+    /// <summary>The last big reply read per manifest (a few entries: one per reply type).</summary>
+    private readonly ConcurrentDictionary<string, LastRead> _lastRead = new(StringComparer.Ordinal);
+
+    private sealed record LastRead(byte[] Bytes, object Message);
 
     internal static object Deserialize(byte[] bytes, string manifest)
     {

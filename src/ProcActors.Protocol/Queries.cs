@@ -9,8 +9,11 @@ public static class ProtocolVersion
     public const int Current = 2;
 }
 
-/// <summary>All groups of the node with their counters, gauges and last-cycle rates.</summary>
-public sealed record GetGroups
+/// <summary>
+/// All groups of the node with their counters, gauges and last-cycle rates. With the cycle of the answer the asker
+/// already has (<see cref="KnownCycle"/>), an agent still on that cycle answers <see cref="Unchanged"/> instead.
+/// </summary>
+public sealed record GetGroups(long KnownCycle = 0)
 {
     public static readonly GetGroups Instance = new();
 }
@@ -18,8 +21,15 @@ public sealed record GetGroups
 /// <summary>One group with its member processes.</summary>
 public sealed record GetGroup(string Name);
 
-/// <summary>The n busiest processes of the node by the given measure.</summary>
-public sealed record GetTop(int N, TopBy By);
+/// <summary>The n busiest processes of the node by the given measure (<see cref="Unchanged"/> as for <see cref="GetGroups"/>).</summary>
+public sealed record GetTop(int N, TopBy By, long KnownCycle = 0);
+
+/// <summary>
+/// The reply to a query naming the cycle (per-host queries) or fleet view (<see cref="GetFleetGroups"/>) the asker
+/// already has an answer of, when the node is still on it: the asker's answer stands. A few bytes instead of every
+/// group again, many times a cycle.
+/// </summary>
+public sealed record Unchanged(string Node, long Version);
 
 public enum TopBy
 {

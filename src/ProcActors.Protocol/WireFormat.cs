@@ -18,9 +18,12 @@ internal static class WireFormat
         var w = new MessagePackWriter(buffer);
         switch (message)
         {
-            case GetGroups or GetAgentStatus or GetNodes or GetFleetGroups: w.WriteArrayHeader(0); break;
+            case GetAgentStatus or GetNodes: w.WriteArrayHeader(0); break;
+            case GetGroups m: w.WriteArrayHeader(1); w.Write(m.KnownCycle); break;
+            case Unchanged m: w.WriteArrayHeader(2); w.Write(m.Node); w.Write(m.Version); break;
+            case GetFleetGroups m: w.WriteArrayHeader(3); w.Write(m.Page); w.Write(m.View); w.Write(m.KnownView); break;
             case GetGroup m: w.WriteArrayHeader(1); w.Write(m.Name); break;
-            case GetTop m: w.WriteArrayHeader(2); w.Write(m.N); w.Write((int)m.By); break;
+            case GetTop m: w.WriteArrayHeader(3); w.Write(m.N); w.Write((int)m.By); w.Write(m.KnownCycle); break;
             case GetFleetTop m: w.WriteArrayHeader(2); w.Write(m.N); w.Write((int)m.By); break;
             case AskNode m:
                 if (!AskNode.IsNodeQuery(m.Query)) throw new ArgumentException($"{m.Query.GetType().Name} cannot be routed to a node", nameof(message));
@@ -43,9 +46,9 @@ internal static class WireFormat
                 w.Write(m.Processes); List(ref w, m.Groups, Group); List(ref w, m.Top, Process); break;
             case NodesResponse m: w.WriteArrayHeader(2); w.Write(m.AnsweredBy); List(ref w, m.Nodes, Node); break;
             case FleetGroupsResponse m:
-                w.WriteArrayHeader(3); w.Write(m.AnsweredBy);
+                w.WriteArrayHeader(6); w.Write(m.AnsweredBy);
                 List(ref w, m.Groups, static (ref MessagePackWriter w, NodeGroup g) => { w.WriteArrayHeader(3); w.Write(g.Node); w.Write((int)g.Status); Group(ref w, g.Group); });
-                List(ref w, m.Merged, Group); break;
+                List(ref w, m.Merged, Group); w.Write(m.Page); w.Write(m.Pages); w.Write(m.View); break;
             case FleetTopResponse m:
                 w.WriteArrayHeader(3); w.Write(m.AnsweredBy); w.Write((int)m.By);
                 List(ref w, m.Processes, static (ref MessagePackWriter w, NodeProcess p) => { w.WriteArrayHeader(2); w.Write(p.Node); Process(ref w, p.Process); }); break;
@@ -61,12 +64,12 @@ internal static class WireFormat
         var r = new MessagePackReader(bytes);
         var fields = r.ReadArrayHeader();
         object message;
-        if (type == typeof(GetGroups)) message = GetGroups.Instance;
+        if (type == typeof(GetGroups)) message = fields >= 1 && r.ReadInt64() is var known and not 0 ? new GetGroups(known) : GetGroups.Instance;
         else if (type == typeof(GetAgentStatus)) message = GetAgentStatus.Instance;
         else if (type == typeof(GetNodes)) message = GetNodes.Instance;
-        else if (type == typeof(GetFleetGroups)) message = GetFleetGroups.Instance;
+        else if (type == typeof(GetFleetGroups)) message = fields >= 3 ? new GetFleetGroups(r.ReadInt32(), r.ReadInt64(), r.ReadInt64()) : GetFleetGroups.Instance;
         else if (type == typeof(GetGroup)) message = new GetGroup(Text(ref r));
-        else if (type == typeof(GetTop)) message = new GetTop(r.ReadInt32(), By(ref r));
+        else if (type == typeof(GetTop)) message = new GetTop(r.ReadInt32(), By(ref r), fields >= 3 ? r.ReadInt64() : 0);
         else if (type == typeof(GetFleetTop)) message = new GetFleetTop(r.ReadInt32(), By(ref r));
         else if (type == typeof(AskNode))
         {
@@ -90,23 +93,31 @@ internal static class WireFormat
         else if (type == typeof(FleetGroupsResponse))
             message = new FleetGroupsResponse(Text(ref r),
                 List(ref r, static (ref MessagePackReader r) => Fields(ref r, r.ReadArrayHeader(), new NodeGroup(Text(ref r), Status(ref r), Group(ref r)), expected: 3)),
-                List(ref r, Group));
+                List(ref r, Group), fields >= 6 ? r.ReadInt32() : 0, fields >= 6 ? r.ReadInt32() : 1, fields >= 6 ? r.ReadInt64() : 0);
         else if (type == typeof(FleetTopResponse))
             message = new FleetTopResponse(Text(ref r), By(ref r),
                 List(ref r, static (ref MessagePackReader r) => Fields(ref r, r.ReadArrayHeader(), new NodeProcess(Text(ref r), Process(ref r)), expected: 2)));
         else if (type == typeof(NodeUnavailable)) message = new NodeUnavailable(Text(ref r), Text(ref r));
+        else if (type == typeof(Unchanged)) message = new Unchanged(Text(ref r), r.ReadInt64());
         else throw new SerializationException($"{type} is not part of the ProcActors protocol");
-        return Fields(ref r, fields, message, expected: Expected(type));
+        return Fields(ref r, fields, message, expected: Consumed(type, fields));
     }
 
     /// <summary>The field count each record is written with: fewer is a truncated or foreign message.</summary>
     private static int Expected(Type type) => FieldCounts.TryGetValue(type, out var count) ? count : 0;
 
+    /// <summary>Fields read: the required ones, plus the optional trailing ones (paging) when the writer sent them.</summary>
+    private static int Consumed(Type type, int fields) =>
+        OptionalFields.TryGetValue(type, out var optional) && fields >= Expected(type) + optional ? Expected(type) + optional : Expected(type);
+
+    /// <summary>Trailing fields added within v2 (paging): absent in messages from older writers, defaults then.</summary>
+    private static readonly Dictionary<Type, int> OptionalFields = new() { [typeof(GetFleetGroups)] = 3, [typeof(FleetGroupsResponse)] = 3, [typeof(GetGroups)] = 1, [typeof(GetTop)] = 1 };
+
     private static readonly Dictionary<Type, int> FieldCounts = new()
     {
         [typeof(GetGroup)] = 1, [typeof(GetTop)] = 2, [typeof(GetFleetTop)] = 2, [typeof(AskNode)] = 3, [typeof(GroupsResponse)] = 4,
         [typeof(GroupResponse)] = 4, [typeof(TopResponse)] = 4, [typeof(AgentStatusResponse)] = 15, [typeof(NodeSummary)] = 8,
-        [typeof(NodesResponse)] = 2, [typeof(FleetGroupsResponse)] = 3, [typeof(FleetTopResponse)] = 3, [typeof(NodeUnavailable)] = 2,
+        [typeof(NodesResponse)] = 2, [typeof(FleetGroupsResponse)] = 3, [typeof(FleetTopResponse)] = 3, [typeof(NodeUnavailable)] = 2, [typeof(Unchanged)] = 2,
     };
 
     /// <summary>Skips the trailing fields a newer writer added (the known ones were read already).</summary>

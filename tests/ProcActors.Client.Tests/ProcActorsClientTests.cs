@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using ProcActors.Actors;
+using ProcActors.Actors.View;
 using Akka.Actor;
 using ProcActors.Fleet;
 using ProcActors.Protocol;
@@ -15,6 +18,8 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
     private readonly int _port = ServedProcess.FreePort();
     private ActorSystem _agent = null!;
     private FleetViewStore _fleet = null!;
+    private readonly NodeViewStore _nodes = new(NodeView.Empty("here", 100) with { Cycle = ScriptedAggregator.Cycle });
+    private readonly StrongBox<int> _asked = new();
 
     private string Agent => $"127.0.0.1:{_port}";
 
@@ -29,8 +34,8 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
         state.Up("away", "akka.tcp://procactors@127.0.0.1:1", 2, DateTimeOffset.UtcNow);
         state.Unreachable("away", 2, DateTimeOffset.UtcNow);
         _fleet.Publish(state.View);
-        var aggregator = _agent.ActorOf(Props.Create(() => new ScriptedAggregator()), "aggregator");
-        _agent.ActorOf(GatewayActor.Props(_fleet, aggregator, "here", TimeSpan.FromSeconds(1.5)), GatewayActor.Name);
+        var aggregator = _agent.ActorOf(Props.Create(() => new ScriptedAggregator(_asked)), "aggregator");
+        _agent.ActorOf(GatewayActor.Props(_fleet, aggregator, "here", TimeSpan.FromSeconds(1.5), _nodes), GatewayActor.Name);
         return ValueTask.CompletedTask;
     }
 
@@ -95,14 +100,72 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
         await Assert.ThrowsAsync<ProcActorsException>(() => ProcActorsClient.ConnectAsync("no-port", null, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task A_fleet_answer_bigger_than_a_page_comes_in_pages_each_under_the_budget_and_the_client_joins_them()
+    {
+        var state = new FleetState("here", TimeSpan.FromMinutes(1));
+        state.Up("here", $"akka.tcp://procactors@{Agent}", 1, DateTimeOffset.UtcNow);
+        foreach (var host in new[] { "alpha", "bravo", "charlie" })
+        {
+            state.Up(host, $"akka.tcp://procactors@127.0.0.1:{host.Length}", host.Length, DateTimeOffset.UtcNow);
+            var groups = Enumerable.Range(0, 300).Select(i => ScriptedAggregator.Web with { Name = $"service-with-a-long-templated-name-{i:D4}", Procs = i }).ToList();
+            state.Summary(new NodeSummary(host, $"akka.tcp://procactors@127.0.0.1:{host.Length}", "0.1.0", 3, DateTimeOffset.UtcNow, 300, groups, []), DateTimeOffset.UtcNow);
+        }
+        var view = state.View;
+        _fleet.Publish(view);
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_agent);
+        var whole = serializer.ToBinary(view.Groups() with { View = view.Version }).Length;
+        var pages = view.GroupPages();
+        Assert.True(whole > 128_000, $"the whole answer is {whole} bytes: more than Akka's default frame");
+        Assert.InRange(pages.Count, 2, 20);
+        Assert.All(pages, page => Assert.InRange(serializer.ToBinary(page).Length, 1, FleetView.PageBytes));
+
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        var answer = await client.GetFleetGroupsAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal((0, 1, view.Version), (answer.Page, answer.Pages, answer.View));
+        Assert.Equal(view.Groups().Groups, answer.Groups);
+        Assert.Equal(view.Groups().Merged, answer.Merged);
+        Assert.Equal(900, answer.Groups.Count);
+        Assert.Equal(300, answer.Merged.Count);
+        // The same view asked again: Unchanged on the wire, the joined answer again here.
+        Assert.Same(answer, await client.GetFleetGroupsAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Asking_again_within_a_cycle_gets_unchanged_and_the_same_answer_and_a_new_cycle_asks_the_aggregator_again()
+    {
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+
+        var first = await client.GetGroupsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var again = await client.GetGroupsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var routed = await client.GetGroupsAsync("here", TestContext.Current.CancellationToken);
+        var routedAgain = await client.GetGroupsAsync("here", TestContext.Current.CancellationToken);
+
+        Assert.Same(first, again);
+        Assert.Same(routed, routedAgain);
+        Assert.Equal(2, _asked.Value);
+        _nodes.Publish(_nodes.Current with { Cycle = ScriptedAggregator.Cycle + 1 });
+        var next = await client.GetGroupsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.NotSame(first, next);
+        Assert.Equal(first.Groups, next.Groups);
+        Assert.Equal(3, _asked.Value);
+    }
+
     /// <summary>Answers as the real aggregator does, except that GetTop is never answered.</summary>
     private sealed class ScriptedAggregator : ReceiveActor
     {
         internal static readonly GroupSummary Web = new("web", 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.1, null, 2, new StateCounts(0, 2, 0, 0, 0), 3, 4, 5);
 
-        public ScriptedAggregator()
+        internal const long Cycle = 7;
+
+        public ScriptedAggregator(StrongBox<int> asked)
         {
-            Receive<GetGroups>(_ => Sender.Tell(new GroupsResponse("here", 7, null, [Web])));
+            Receive<GetGroups>(_ =>
+            {
+                asked.Value++;
+                Sender.Tell(new GroupsResponse("here", Cycle, null, [Web]));
+            });
             Receive<GetGroup>(q => Sender.Tell(new GroupResponse("here", 7, q.Name == "web" ? Web : null, [])));
             Receive<GetAgentStatus>(_ => Sender.Tell(new AgentStatusResponse("here", "0.1.0", DateTimeOffset.UnixEpoch, 7, TimeSpan.Zero, TimeSpan.Zero, 1, 1, 1, 0, 0, 0, 0, 0, 0)));
             Receive<GetTop>(_ => { });
