@@ -35,7 +35,7 @@ public sealed class HungReadEndToEndTests : IDisposable
         Write(100, "web", 1_000);
         Write(200, "db", 2_000);
         await using var agent = await AgentProcess.StartAsync(
-            "-procfs", _tree.Root, "-config.path", _configPath, "--scan-interval", "100ms", "--read-timeout", "300ms", "--max-stuck-reads", "2");
+            "-procfs", _tree.Root, "-config.path", _configPath, "--scan-interval", "100ms", "--read-timeout", "1s", "--max-stuck-reads", "2");
         var m = await agent.UntilAsync(x => x.TryValue("procactors_cycle", out var c) && c >= 2, "two cycles");
         Assert.Equal(0, m.Value("procactors_read_timeouts_total"));
         Assert.Equal(0, m.Value("procactors_stuck_reads"));

@@ -11,7 +11,7 @@ namespace ProcActors.Tracking.Tests;
 /// </summary>
 public sealed class HungReadTests : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly FixtureTree _tree = new();
 

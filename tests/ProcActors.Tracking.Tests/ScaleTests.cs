@@ -8,14 +8,14 @@ namespace ProcActors.Tracking.Tests;
 /// Many processes, and one process of many threads, as fixture trees of symbolic links to a few templates (see
 /// <see cref="FixtureTree.AddClones"/>), read with the agent's reader settings (adaptive reads, bounded reads):
 /// every process and thread is counted, each counter moves by exactly the work done, and a counter going backwards
-/// in all of them at once is clamped, never wrapped. A normal test run uses 10,000 processes and 20,000 threads
+/// in all of them at once is clamped, never wrapped. A normal test run uses 4,000 processes and 8,000 threads
 /// (a few seconds); scripts/scale.sh runs the same tests with 50,000 and 100,000 (PROCACTORS_SCALE_PROCESSES,
 /// PROCACTORS_SCALE_THREADS) and prints the scan times.
 /// </summary>
 public sealed class ScaleTests : IDisposable
 {
-    private static readonly int Processes = Size("PROCACTORS_SCALE_PROCESSES", 10_000);
-    private static readonly int Threads = Size("PROCACTORS_SCALE_THREADS", 20_000);
+    private static readonly int Processes = Size("PROCACTORS_SCALE_PROCESSES", 4_000);
+    private static readonly int Threads = Size("PROCACTORS_SCALE_THREADS", 8_000);
     private static readonly string[] Comms = ["svc-a", "svc-b", "svc-c", "svc-d"];
     private readonly FixtureTree _tree = new(inMemory: true);
     private readonly Stopwatch _written = Stopwatch.StartNew();

@@ -62,6 +62,7 @@ public static class ScanScenario
                     if (boundedRun.Result.Error is not null) return Task.FromResult(Response.Fail("bounded scan error", boundedRun.Result.Error));
                     context.Metrics.Record(BoundedProcessCpu, boundedRun.ProcessMicros / 1000.0, "ms");
                     context.Metrics.Record(BoundedReadingCpu, boundedRun.ReadingMicros / 1000.0, "ms");
+                    context.Metrics.Record(BoundedAllocated, boundedRun.Allocated, "B");
                     context.Metrics.Record(BoundedCpuRatio, (double)boundedRun.ProcessMicros / Math.Max(1, processMicros));
                     context.Metrics.Record(BoundedReadingCpuRatio, (double)boundedRun.ReadingMicros / Math.Max(1, threadMicros));
                     context.Metrics.Record(BoundedWallRatio, boundedRun.Wall / plainWall);
@@ -118,20 +119,23 @@ public static class ScanScenario
 
     public const string BoundedProcessCpu = "bounded reads: process CPU per scan";
     public const string BoundedReadingCpu = "bounded reads: scan + reading thread CPU per scan";
+    public const string BoundedAllocated = "bounded reads: allocated per scan (scan + reading threads)";
     public const string BoundedCpuRatio = "bounded/plain process CPU per scan";
     public const string BoundedReadingCpuRatio = "bounded/plain scan thread CPU per scan";
     public const string BoundedWallRatio = "bounded/plain wall time per scan";
 
     /// <summary>One scan with reads bounded: process CPU, CPU of this thread plus the reading threads', wall time.</summary>
-    private static (ScanResult Result, long ProcessMicros, long ReadingMicros, TimeSpan Wall) Measure(LocalTracker tracker, ProcfsReader reader)
+    private static (ScanResult Result, long ProcessMicros, long ReadingMicros, long Allocated, TimeSpan Wall) Measure(LocalTracker tracker, ProcfsReader reader)
     {
         var wall = Stopwatch.StartNew();
         var process = Runner.Native.ProcessCpu();
         var thread = Runner.Native.ThreadCpuMicros();
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         var result = tracker.Update(reader);
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated + result.ReaderAllocatedBytes;
         var threadMicros = Runner.Native.ThreadCpuMicros() - thread + (long)result.ReaderCpu.TotalMicroseconds;
         var processMicros = (Runner.Native.ProcessCpu() - process).TotalMicros;
-        return (result, processMicros, threadMicros, wall.Elapsed);
+        return (result, processMicros, threadMicros, allocated, wall.Elapsed);
     }
 
     /// <summary>Mean CPU per scan of process-exporter divided by ours.</summary>
