@@ -110,6 +110,9 @@ public static class AgentComposition
                 loggers.AddLoggerFactory();
             });
             builder.AddHocon(LoadHocon("at-rest.hocon"), HoconAddMode.Prepend);
+            // Before its loggers start and after they stop, Akka logs to stdout: only warnings, so stdout stays empty under
+            // systemd (the logs go to stderr, in journald's format) even when a stop comes while the system starts.
+            builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
             ConfigurePersistence(builder, options.Persistence);
             builder.ConfigureProcActors(settings, store, metrics);
         });

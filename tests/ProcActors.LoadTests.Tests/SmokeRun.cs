@@ -25,7 +25,8 @@ internal sealed class SmokeRun : IDisposable
         var lines = await File.ReadAllLinesAsync(Path.Combine(_reports, "report.csv"), TestContext.Current.CancellationToken);
         var header = lines[0].Split(',');
         var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.Item1, p => p.Item2)).ToList();
-        Assert.Contains("<svg", await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(Path.Combine(_reports, "report.html"), TestContext.Current.CancellationToken);
+        Assert.True(html.Contains("<svg", StringComparison.Ordinal), $"report.html has no chart (exit code {exit}):\n{output}");
         var report = await File.ReadAllTextAsync(Path.Combine(_reports, "report.txt"), TestContext.Current.CancellationToken);
         return (exit, output + "\n" + report, rows);
     }
