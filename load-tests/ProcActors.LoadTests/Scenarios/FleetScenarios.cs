@@ -111,7 +111,8 @@ public static class FleetScenarios
                 }
                 agent = _agents[0].Remote;
             }
-            Client = await ProcActorsClient.ConnectAsync(agent, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+            // An agent serves HTTP before its cluster system listens; on a loaded machine that can take more than 5 s.
+            Client = await ProcActorsClient.ConnectAsync(agent, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             // Until every host's first summary is in the asked node's fleet view (and its own node view has rates).
             var wait = Stopwatch.StartNew();
             while (wait.Elapsed < TimeSpan.FromSeconds(60))
