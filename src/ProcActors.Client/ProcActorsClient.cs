@@ -58,7 +58,19 @@ public sealed class ProcActorsClient : IAsyncDisposable
             IActorRef gateway;
             try
             {
-                gateway = await selection.ResolveOne(limit, linked.Token).ConfigureAwait(false);
+                // An agent that is still starting refuses the connection at once: ask again until the limit.
+                while (true)
+                {
+                    try
+                    {
+                        gateway = await selection.ResolveOne(limit, linked.Token).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (ActorNotFoundException) when (!linked.IsCancellationRequested)
+                    {
+                        await Task.Delay(250, linked.Token).ConfigureAwait(false);
+                    }
+                }
             }
             catch (Exception ex) when (ex is ActorNotFoundException or TaskCanceledException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
