@@ -19,6 +19,7 @@ public static class AgentHosting
             FullMode = BoundedChannelFullMode.Wait,
         });
         return builder
+            .WithActors((system, _) => QuietStdout.OnTerminate(system))
             .WithCustomSerializer("procactors", [typeof(AgentSnapshot)], system => new ProcActorsSerializer(system))
             .WithCustomSerializer("procactors-protocol", ProtocolSerializer.Types, system => new ProtocolSerializer(system))
             .AddAggregatorActor(store, telemetry, settings.Snapshots)

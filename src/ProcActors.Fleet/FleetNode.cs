@@ -71,13 +71,7 @@ public sealed class FleetNode(FleetOptions options, NodeViewStore nodes, FleetVi
         Incarnations++;
         var setup = FleetConfig.Setup(options, new LoggerFactorySetup(loggers));
         var system = ActorSystem.Create(ClusterEndpoint.SystemName, setup);
-        // Once its loggers stop, a terminating system writes what is still logged to stdout at the configured level
-        // ("Remoting shut down."): only warnings by then, so stdout stays empty under systemd.
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quiet-stdout", () =>
-        {
-            system.EventStream.SetLogLevel(Akka.Event.LogLevel.WarningLevel);
-            return Task.FromResult(Akka.Done.Instance);
-        });
+        QuietStdout.OnTerminate(system);
         try
         {
             system.ActorOf(FleetViewActor.Props(fleet, options), "fleet-view");

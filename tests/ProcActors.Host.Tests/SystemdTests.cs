@@ -51,7 +51,8 @@ public sealed class SystemdTests : IDisposable
             await process.WaitForExitAsync(exit.Token);
             // journald's format: a syslog priority prefix per line, e.g. "<6>Microsoft.Hosting.Lifetime[0] ...".
             Assert.Contains("<6>Microsoft.Hosting.Lifetime", await logs, StringComparison.Ordinal);
-            Assert.Equal("", await stdout);
+            var printed = await stdout;
+            Assert.True(printed.Length == 0, "stdout under systemd must stay empty, it had:\n" + printed);
         }
         finally
         {
