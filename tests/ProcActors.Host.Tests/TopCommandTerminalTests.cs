@@ -31,8 +31,13 @@ public sealed class TopCommandTerminalTests : IAsyncDisposable
         var remote = $"127.0.0.1:{ServedProcess.FreePort().ToString(CultureInfo.InvariantCulture)}";
         _agent = await AgentProcess.StartAsync("-procfs", _tree.Root, "--scan-interval", "200ms", "--node-name", _node, "--remote", remote);
 
-        var command = $"dotnet {AgentProcess.AgentDll} top --agent {remote} --refresh 300ms";
-        Assert.Equal(0, (await TmuxAsync("new-session", "-d", "-s", "top", "-x", "150", "-y", "40", command)).Code);
+        // The agent serves HTTP before its cluster system listens, which under load (CI) took more than top's default
+        // 5 s to connect: top then ended with its one-line error and the screen was empty. 30 s, and the pane stays
+        // after top exits so that a failure shows what it printed.
+        var command = $"dotnet {AgentProcess.AgentDll} top --agent {remote} --refresh 300ms --timeout 30s";
+        Assert.Equal(0, (await TmuxAsync("new-session", "-d", "-s", "top", "-x", "150", "-y", "40")).Code);
+        Assert.Equal(0, (await TmuxAsync("set-option", "-t", "top", "remain-on-exit", "on")).Code);
+        Assert.Equal(0, (await TmuxAsync("respawn-pane", "-k", "-t", "top", command)).Code);
 
         var screen = await ScreenUntilAsync(s => s.Contains(_node, StringComparison.Ordinal) && s.Contains("web", StringComparison.Ordinal)
             && s.Contains("db", StringComparison.Ordinal) && s.Contains("sorted by CPU", StringComparison.Ordinal), "the fleet on screen");
@@ -46,7 +51,7 @@ public sealed class TopCommandTerminalTests : IAsyncDisposable
 
         await TmuxAsync("send-keys", "-t", "top", "q");
         var watch = Stopwatch.StartNew();
-        while ((await TmuxAsync("has-session", "-t", "top")).Code == 0)
+        while ((await TmuxAsync("display-message", "-p", "-t", "top", "#{pane_dead}")).Stdout.Trim() != "1")
         {
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "top did not quit on q");
             await Task.Delay(100, TestContext.Current.CancellationToken);
