@@ -49,7 +49,10 @@ public sealed class ProcfsReaderRaceTests : IDisposable
             return (status, metrics);
         }, TestContext.Current.CancellationToken);
         var result = await read.WaitAsync(Patience, TestContext.Current.CancellationToken);
-        if (!writer.IsCompleted)
+        // The reader's EOF comes when the writer closes the FIFO, a moment before the writer's task is marked done (in
+        // CI the check came first): a writer that served the read ends within a second; one still waiting to open
+        // the FIFO never does.
+        if (await Task.WhenAny(writer, Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken)) != writer)
         {
             // The reader never opened the FIFO: release the writer so that the test ends.
             await using (var drain = new FileStream(fifo, FileMode.Open, FileAccess.Read)) await drain.CopyToAsync(Stream.Null, TestContext.Current.CancellationToken);
