@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using ProcActors.Actors.Pipeline;
 using ProcActors.Procfs;
 using ProcActors.Tracking;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Actors.Tests;
 
@@ -63,5 +64,28 @@ public sealed class ChannelProcSinkTests
         Assert.Equal(7, batch.Samples[0].Metrics.Threads![0].Tid);
         ChannelProcSink.ReleaseThreads(batch.Samples[0]);
         ChannelProcSink.ReleaseBatch(batch);
+    }
+
+    [Fact]
+    public async Task Exits_observed_before_and_after_a_scan_all_ride_the_cycle()
+    {
+        // The records' exits come before the scan, the teardown after it; with fewer samples than a batch both ride
+        // the cycle's one batch (the second list once replaced the first, and the records of the cycle were lost).
+        var channel = Channel.CreateUnbounded<ScanBatch>();
+        var sink = new ChannelProcSink(channel.Writer, batchSize: 10);
+        sink.Begin(1);
+        sink.ObserveExits([new ProcExit { Group = "burn", Pid = 201, Kind = ExitKind.Process }]);
+        sink.Observe(Sample(1));
+        sink.ObserveExits([new ProcExit { Group = "burn", Kind = ExitKind.Teardown }]);
+        sink.ObserveExits([]);
+        sink.Complete(new CycleEnd(1, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, new ScanResult(), 0));
+
+        var batch = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        Assert.Equal([ExitKind.Process, ExitKind.Teardown], batch.Exits!.Select(e => e.Kind));
+
+        // The next cycle starts with none.
+        sink.Begin(2);
+        sink.Complete(new CycleEnd(2, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, new ScanResult(), 0));
+        Assert.Null((await channel.Reader.ReadAsync(TestContext.Current.CancellationToken)).Exits);
     }
 }

@@ -49,10 +49,14 @@ public sealed class ChannelProcSink(ChannelWriter<ScanBatch> writer, int batchSi
         }
     }
 
-    /// <summary>Exits to deliver ahead of this cycle's samples (they ride its first batch).</summary>
+    /// <summary>
+    /// Exits to deliver with this cycle (they ride its next batch: the first, for those observed before the scan). A
+    /// cycle may observe several lists (the records before the scan, the teardown after it): none replaces another.
+    /// </summary>
     public void ObserveExits(List<ProcExit> exits)
     {
-        if (exits.Count > 0) _exits = [.. exits];
+        if (exits.Count == 0) return;
+        _exits = _exits is null ? [.. exits] : [.. _exits, .. exits];
     }
 
     /// <summary>Sends the rest of the cycle with its end marker.</summary>
