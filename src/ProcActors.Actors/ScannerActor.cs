@@ -31,6 +31,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly List<ExitRecord> _exitRecords = [];
     private readonly List<ProcExit> _exits = [];
     private readonly ReapedChildrenSink? _reapedChildren;
+    private readonly ExitTeardownSink? _teardown;
     private readonly ScanThread _thread = new("procactors-scan");
     private long _cycle;
     private long _skipped;
@@ -48,7 +49,11 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         _sink = new ChannelProcSink(writer, settings.BatchSize);
         _aggregator = aggregator;
         _router = router;
-        if (settings.Exits?.Reader is not null) _exitAttributor = new ExitAttributor(settings.Namer, settings.Scanner);
+        if (settings.Exits?.Reader is not null)
+        {
+            _teardown = new ExitTeardownSink(settings.TicksPerSecond);
+            _exitAttributor = new ExitAttributor(settings.Namer, settings.Scanner) { Teardown = _teardown };
+        }
         if (settings.Exits?.Mode == Exits.ExitAccountingMode.Children) _reapedChildren = new ReapedChildrenSink(settings.TicksPerSecond);
 
         Receive<RestorePoint>(Resume);
@@ -147,11 +152,21 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
             _reapedChildren.BeginScan(_sink);
             sink = _reapedChildren;
         }
+        else if (_teardown is not null)
+        {
+            _teardown.BeginScan(_sink);
+            sink = _teardown;
+        }
         var result = _scanner.Scan(_source, sink);
-        if (_reapedChildren is not null)
+        if (_reapedChildren is not null || _teardown is not null)
         {
             _exits.Clear();
-            _reapedChildren.EndScan(result.Error is null, _exits);
+            _reapedChildren?.EndScan(result.Error is null, _exits);
+            if (_teardown is not null)
+            {
+                _teardown.EndScan(result.Error is null, _scanner.Registry, _exits);
+                _settings.Exits!.TeardownNanos = (long)_teardown.AddedNanos;
+            }
             _sink.ObserveExits(_exits);
         }
         var duration = Stopwatch.GetElapsedTime(start);

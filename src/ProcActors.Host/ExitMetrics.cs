@@ -12,6 +12,8 @@ public static class ExitMetrics
         var mode = f.CreateGauge("procactors_exit_accounting_mode", "1 for the exit accounting in use (chosen at start, see the log for why)", "mode");
         var records = f.CreateCounter("procactors_exit_records_total", "exit records received from the kernel (taskstats), one per exiting thread or process");
         var lost = f.CreateCounter("procactors_exit_records_lost_total", "exit records lost: kernel socket buffer overflows (ENOBUFS, each at least one record) and records dropped by a full queue");
+        var teardown = f.CreateCounter("procactors_exit_teardown_cpu_seconds_total",
+            "CPU of exits that no taskstats record holds (the exiting task's teardown, after its record), restored from the reaped-children CPU of tracked parents and added to their children's groups");
         foreach (var value in Enum.GetValues<ExitAccountingMode>())
         {
             if (value == ExitAccountingMode.Auto) continue;
@@ -22,6 +24,7 @@ public static class ExitMetrics
         {
             records.IncTo(source.Records);
             lost.IncTo(source.Lost);
+            teardown.IncTo(source.TeardownNanos / 1e9);
         });
     }
 }

@@ -23,6 +23,13 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
     /// <summary>The children fallback, when set: parents' reaped-children CPU added to their groups.</summary>
     public ReapedChildrenSink? ReapedChildren { get; set; }
 
+    /// <summary>With exit records, when set: the teardown of exits restored from their reapers (set it on <see cref="Exits"/> too).</summary>
+    public ExitTeardownSink? Teardown
+    {
+        get => Exits.Teardown;
+        set => Exits.Teardown = value;
+    }
+
     private readonly List<ProcExit> _exits = [];
 
     /// <param name="exitRecords">Exit records received since the last update (taken and cleared), or null without exit accounting.</param>
@@ -42,13 +49,16 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
             reaped.BeginScan(Tracker);
             sink = reaped;
         }
-        var result = Scanner.Scan(source, sink);
-        if (ReapedChildren is { } fallback)
+        else if (Teardown is { } teardown && exitRecords is not null)
         {
-            _exits.Clear();
-            fallback.EndScan(result.Error is null, _exits);
-            foreach (var exit in _exits) Tracker.ObserveExit(exit);
+            teardown.BeginScan(Tracker);
+            sink = teardown;
         }
+        var result = Scanner.Scan(source, sink);
+        _exits.Clear();
+        if (ReapedChildren is { } fallback) fallback.EndScan(result.Error is null, _exits);
+        else if (Teardown is { } restored && exitRecords is not null) restored.EndScan(result.Error is null, Scanner.Registry, _exits);
+        foreach (var exit in _exits) Tracker.ObserveExit(exit);
         // A scan that could not list the processes saw nobody exit: keep the tracked set as it is.
         if (result.Error is null) Groups = Tracker.EndCycle();
         return result;

@@ -37,6 +37,18 @@ public sealed class ExitSource : IDisposable
     /// <summary>Kernel buffer overflows (each at least one record lost) and records dropped by a full queue.</summary>
     public long Lost => Reader is null ? 0 : Reader.Overflows + Reader.Dropped;
 
+    /// <summary>
+    /// With taskstats, the CPU of exits that no record holds (their teardown), restored from their reapers' reaped-children
+    /// CPU by the scanner (<see cref="Tracking.Exits.ExitTeardownSink"/>), in nanoseconds.
+    /// </summary>
+    public long TeardownNanos
+    {
+        get => Interlocked.Read(ref _teardownNanos);
+        set => Interlocked.Exchange(ref _teardownNanos, value);
+    }
+
+    private long _teardownNanos;
+
     public static ExitSource Off(string reason) => new(ExitAccountingMode.Off, reason, null);
 
     /// <summary>

@@ -39,6 +39,9 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
     /// <summary>Processes that no rule and no tracked parent claimed: like the scanner, nobody counts them.</summary>
     public long Unattributed { get; private set; }
 
+    /// <summary>With taskstats, where every process's record is also reported, to restore its teardown from its reaper.</summary>
+    public ExitTeardownSink? Teardown { get; set; }
+
     /// <summary>Processes whose threads' records are held until the process exits.</summary>
     public int HeldThreadGroups => _threads.Count;
 
@@ -75,6 +78,11 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
         foreach (var pending in _batch) Resolve(pending, registry, depth: 0);
         foreach (var pending in _batch)
         {
+            if (Teardown is { } teardown && !pending.Reported)
+            {
+                pending.Reported = true;
+                teardown.Exited(pending.Record.Tgid, pending.Record.ParentPid, pending.Totals.CpuUserTicks + pending.Totals.CpuSystemTicks, pending.Group);
+            }
             if (pending.Group is not null)
             {
                 exits.Add(new ProcExit
@@ -208,6 +216,8 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
         public string? Group;
         public bool Ignored;
         public bool Resolved;
+        /// <summary>Reported to <see cref="Teardown"/> (once, in the batch it came in, even if its group is not known yet).</summary>
+        public bool Reported;
         public int Scans;
     }
 }

@@ -41,9 +41,10 @@ internal sealed class ExitLedger(int ticksPerSecond)
     /// <summary>Applies an exit, given the tracked process it ends (removed from tracking by the caller) if any.</summary>
     public void Apply(in ProcExit exit, TrackedProc? tracked, GroupAccumulator group)
     {
-        if (exit.Kind == ExitKind.ReapedChildren)
+        if (exit.Kind != ExitKind.Process)
         {
-            AddReaped(group, exit.Totals);
+            // The children fallback's CPU is work of processes never seen; teardown belongs to records already counted.
+            AddCpu(group, exit.Totals, unseen: exit.Kind == ExitKind.ReapedChildren);
             return;
         }
         if (tracked is not null)
@@ -125,10 +126,10 @@ internal sealed class ExitLedger(int ticksPerSecond)
         group.AddCounts(added);
     }
 
-    private void AddReaped(GroupAccumulator group, in ProcCounts totals)
+    private void AddCpu(GroupAccumulator group, in ProcCounts totals, bool unseen)
     {
         var exits = Exits(group.Name);
-        exits.UnseenCpuNanos += totals.CpuUserTicks + totals.CpuSystemTicks;
+        if (unseen) exits.UnseenCpuNanos += totals.CpuUserTicks + totals.CpuSystemTicks;
         exits.UserCarry += totals.CpuUserTicks;
         exits.SystemCarry += totals.CpuSystemTicks;
         var added = new ProcCounts { CpuUserTicks = exits.UserCarry / _nanosPerTick, CpuSystemTicks = exits.SystemCarry / _nanosPerTick };

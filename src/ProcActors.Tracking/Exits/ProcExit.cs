@@ -31,6 +31,11 @@ public enum ExitKind
     Process,
     /// <summary>The growth of a group's parents' reaped-children CPU (the children fallback): CPU only, no process.</summary>
     ReapedChildren,
+    /// <summary>
+    /// With taskstats, the CPU of exits that no record holds (the teardown after the record), from the growth of their
+    /// reaper's reaped-children CPU beyond their records (<see cref="ExitTeardownSink"/>): CPU only, no process.
+    /// </summary>
+    Teardown,
 }
 
 /// <summary>What exit accounting added to a group: processes that lived and died between two scans, and their CPU.</summary>

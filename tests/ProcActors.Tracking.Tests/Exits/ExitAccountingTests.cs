@@ -12,30 +12,9 @@ public sealed class ExitAccountingTests
     private readonly FakeProcSource _source = new();
     private readonly List<ExitRecord> _records = [];
 
-    /// <summary>A record as the kernel sends it for a task that started at <paramref name="startTicks"/> and was received now.</summary>
     private ExitRecord Record(int pid, string comm, ulong startTicks, ulong cpuTicks = 0, ulong cpuNanos = 0, int tgid = 0, int parent = 1,
-        bool groupDead = true, ulong bytes = 0, ulong? processStartTicks = null, ulong systemTicks = 0)
-    {
-        var received = (long)_source.UptimeTicks * (long)NanosPerTick;
-        var processStart = processStartTicks ?? startTicks;
-        return new ExitRecord
-        {
-            Pid = pid,
-            Tgid = tgid == 0 ? pid : tgid,
-            ParentPid = parent,
-            Comm = comm,
-            BeginTimeSeconds = _source.BootTimeSeconds!.Value + (long)startTicks / Hz,
-            ElapsedMicros = (_source.UptimeTicks - startTicks) * NanosPerTick / 1000,
-            ProcessElapsedMicros = (_source.UptimeTicks - processStart) * NanosPerTick / 1000,
-            ReceivedBoottimeNanos = received,
-            CpuUserNanos = cpuTicks * NanosPerTick + cpuNanos,
-            CpuSystemNanos = systemTicks * NanosPerTick,
-            ReadBytes = bytes,
-            WriteBytes = bytes,
-            GroupDead = groupDead,
-            Version = 16,
-        };
-    }
+        bool groupDead = true, ulong bytes = 0, ulong? processStartTicks = null, ulong systemTicks = 0) =>
+        ExitRecords.Make(_source, pid, comm, startTicks, cpuTicks, cpuNanos, tgid, parent, groupDead, bytes, processStartTicks, systemTicks);
 
     private void Exit(params ExitRecord[] records) => _records.AddRange(records);
 
