@@ -9,6 +9,7 @@ using ProcActors.Procfs;
 using ProcActors.Procfs.Taskstats;
 using ProcActors.Tracking;
 using ProcActors.Tracking.Exits;
+using ProcActors.Tracking.Grouping;
 
 namespace ProcActors.Actors;
 
@@ -78,12 +79,12 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         Receive<ReplaceNamer>(replace =>
         {
             if (_scanning) _replacement = replace;
-            else _scanner.ReplaceNamer(replace.Namer);
+            else Rename(replace.Namer);
         });
         Receive<ScanFinished>(finished =>
         {
             _scanning = false;
-            if (_replacement is { } replacement) _scanner.ReplaceNamer(replacement.Namer);
+            if (_replacement is { } replacement) Rename(replacement.Namer);
             _replacement = null;
             if (finished.Failure is not null) _log.Error(finished.Failure, "Scan {0} failed", finished.Cycle);
             if (!_scanRequested) return;
@@ -125,6 +126,13 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
             _scanRequested = false;
             StartScan();
         }
+    }
+
+    /// <summary>New rules for the scans and for the exit records alike (records were named by the rules of the start).</summary>
+    private void Rename(IProcNamer namer)
+    {
+        _scanner.ReplaceNamer(namer);
+        _exitAttributor?.ReplaceNamer(namer);
     }
 
     private void StartScan()

@@ -32,6 +32,13 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
 
     private readonly List<ProcExit> _exits = [];
 
+    /// <summary>A reloaded configuration, for the scans and the exit records alike.</summary>
+    public void ReplaceNamer(IProcNamer namer)
+    {
+        Scanner.ReplaceNamer(namer);
+        Exits.ReplaceNamer(namer);
+    }
+
     /// <param name="exitRecords">Exit records received since the last update (taken and cleared), or null without exit accounting.</param>
     public ScanResult Update(IProcSource source, List<ExitRecord>? exitRecords = null)
     {

@@ -27,6 +27,7 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
     private const int KthreaddPid = 2;
 
     private readonly bool _children = (options ?? new ScannerOptions()).Children;
+    private IProcNamer _namer = namer;
     private readonly Dictionary<int, ThreadSums> _threads = [];
     private readonly List<Pending> _held = [];
     private readonly List<Pending> _batch = [];
@@ -44,6 +45,9 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
 
     /// <summary>Processes whose threads' records are held until the process exits.</summary>
     public int HeldThreadGroups => _threads.Count;
+
+    /// <summary>A reloaded configuration: records from now on are named by its rules, as the scanner's next scan is.</summary>
+    public void ReplaceNamer(IProcNamer replacement) => _namer = replacement;
 
     /// <summary>
     /// Attributes the records received since the last call, plus those held, and appends the exits to deliver.
@@ -138,7 +142,7 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
         IReadOnlyList<string> cmdline = pid == KthreaddPid || record.ParentPid == KthreaddPid ? [] : [record.Comm];
         var facts = new ProcStatic(new ProcId(pid, pending.High), record.Comm, cmdline, [], record.ParentPid,
             DateTimeOffset.FromUnixTimeSeconds(record.BeginTimeSeconds), record.Uid, _users.Get(record.Uid), string.Empty);
-        pending.Group = namer.Name(facts);
+        pending.Group = _namer.Name(facts);
         if (pending.Group is not null || !_children) return pending.Group;
         var parent = record.ParentPid;
         if (parent <= 0 || parent == pid) return null;

@@ -314,4 +314,19 @@ public sealed class ExitAccountingTests
         Assert.Equal(3ul, Group(tracker, "burn").Counts.CpuUserTicks);
         Assert.DoesNotContain(tracker.Groups, g => g.Name == "kworker/0:1");
     }
+
+    [Fact]
+    public void After_a_reload_exit_records_are_named_by_the_new_rules()
+    {
+        var tracker = new LocalTracker(new CommNamer("old"));
+        Update(tracker);
+
+        tracker.ReplaceNamer(new CommNamer("new"));
+        Exit(Record(200, "new", startTicks: _source.UptimeTicks - 50, cpuTicks: 7));
+        Exit(Record(201, "old", startTicks: _source.UptimeTicks - 50, cpuTicks: 9));
+        Update(tracker);
+
+        Assert.Equal(7ul, Group(tracker, "new").Counts.CpuUserTicks);
+        Assert.DoesNotContain(tracker.Groups, g => g.Name == "old" && g.Counts.CpuUserTicks > 0);
+    }
 }
