@@ -65,7 +65,7 @@ public sealed class ConfigReloadTests : IDisposable
 
         // SIGHUP with a new group: db appears, web's counter continues from where it was.
         File.WriteAllText(_config, WebAndDb);
-        agent.Signal(1);
+        Assert.True(agent.Signal(1));
         _tree.AddProcess(100, "web", starttime: 5_000, utime: 1_070);
         m = await agent.UntilAsync(x => x.Has("namedprocess_namegroup_num_procs", "groupname", "db") &&
             x.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user") >= 0.7, "db named after SIGHUP");

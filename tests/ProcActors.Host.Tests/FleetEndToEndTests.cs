@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using ProcActors.Client;
@@ -47,7 +46,7 @@ public sealed class FleetEndToEndTests : IAsyncDisposable
         foreach (var agent in _agents)
         {
             if (agent is null) continue;
-            Signal(agent.Pid, Sigcont);
+            agent.Signal(Sigcont);
             await agent.DisposeAsync();
         }
         foreach (var tree in _trees) tree.Dispose();
@@ -147,11 +146,11 @@ public sealed class FleetEndToEndTests : IAsyncDisposable
             "three nodes up");
 
         var frozen = _agents[2]!;
-        Assert.Equal(0, Signal(frozen.Pid, Sigstop));
+        Assert.True(frozen.Signal(Sigstop));
         // Unreachable after the failure detector's 5 s, downed by the majority 10 s later: freeze well past both.
         await UntilAsync(async () => (await client.GetNodesAsync(TestContext.Current.CancellationToken)).Nodes.Any(n => n.Name == Node(2) && n.Status == NodeStatus.Left) ? "" : null,
             "the frozen node downed and removed", TimeSpan.FromSeconds(60));
-        Assert.Equal(0, Signal(frozen.Pid, Sigcont));
+        Assert.True(frozen.Signal(Sigcont));
 
         // From the moment it runs again, /metrics answers on every poll while its cluster system is replaced.
         var cycle = 0.0;
@@ -205,9 +204,4 @@ public sealed class FleetEndToEndTests : IAsyncDisposable
     private const int Sigstop = 19;
     private const int Sigcont = 18;
 
-    /// <summary>Only ever the pid of an agent this test started.</summary>
-    private static int Signal(int pid, int signal) => Kill(pid, signal);
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }

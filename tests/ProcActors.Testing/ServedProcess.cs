@@ -78,16 +78,38 @@ public class ServedProcess : IAsyncDisposable
     /// <summary>SIGTERM, as systemd stops a service: the program shuts down gracefully.</summary>
     public async Task<int> StopGracefullyAsync()
     {
-        if (Kill(_process.Id, 15) != 0) throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (!Signal(15)) throw new InvalidOperationException($"SIGTERM not sent: {_process.StartInfo.FileName} had already exited (code {_process.ExitCode}):\n{Output}");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _process.WaitForExitAsync(timeout.Token);
         return _process.ExitCode;
     }
 
-    /// <summary>Sends a signal (e.g. 1, SIGHUP) to the program.</summary>
-    public void Signal(int signal)
+    /// <summary>
+    /// Sends a signal (e.g. 1, SIGHUP) to the program, only if it is still the process this object started: false when
+    /// it has exited. A plain kill(pid) after the runtime reaped it could hit whatever reused the pid — another
+    /// process, or the thread group of a thread of this test host (kill() with a thread's id signals its process). So
+    /// the pid is pinned with a pidfd first, and the signal sent only if the process had not exited when it was opened.
+    /// </summary>
+    public bool Signal(int signal)
     {
-        if (Kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        var fd = (int)Syscall(PidfdOpen, _process.Id, 0);
+        if (fd < 0)
+        {
+            if (_process.HasExited) return false;
+            throw new InvalidOperationException($"pidfd_open({_process.Id}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+        try
+        {
+            // Opened before the runtime reaped it: the fd is this process. Reaped already: the fd may be a stranger.
+            if (_process.HasExited) return false;
+            if (Syscall(PidfdSendSignal, fd, signal, 0, 0) != 0)
+                throw new InvalidOperationException($"pidfd_send_signal({signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+            return true;
+        }
+        finally
+        {
+            Close(fd);
+        }
     }
 
     /// <summary>SIGKILL: no shutdown code runs.</summary>
@@ -116,6 +138,16 @@ public class ServedProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    // x86_64 and arm64 share these numbers (the unified syscall table of Linux 5.1+).
+    private const long PidfdSendSignal = 424;
+    private const long PidfdOpen = 434;
+
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long Syscall(long number, long a, long b);
+
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long Syscall(long number, long a, long b, long c, long d);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
 }
