@@ -31,7 +31,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly ExitAttributor? _exitAttributor;
     private readonly List<ExitRecord> _exitRecords = [];
     private readonly List<ProcExit> _exits = [];
-    private readonly ReapedChildrenSink? _reapedChildren;
+    private readonly IReaperSink? _reaper;
     private readonly ExitTeardownSink? _teardown;
     private readonly ScanThread _thread = new("procactors-scan");
     private long _cycle;
@@ -55,7 +55,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
             _teardown = new ExitTeardownSink(settings.TicksPerSecond);
             _exitAttributor = new ExitAttributor(settings.Namer, settings.Scanner) { Teardown = _teardown };
         }
-        if (settings.Exits?.Mode == Exits.ExitAccountingMode.Children) _reapedChildren = new ReapedChildrenSink(settings.TicksPerSecond);
+        _reaper = settings.Exits?.Mode == Exits.ExitAccountingMode.Children ? new ReapedChildrenSink(settings.TicksPerSecond) : (IReaperSink?)_teardown;
 
         Receive<RestorePoint>(Resume);
         Receive<Status.Failure>(failure =>
@@ -154,27 +154,13 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         var cpuStart = ThreadCpuClock.Now();
         _sink.Begin(cycle);
         DeliverExits();
-        IProcSink sink = _sink;
-        if (_reapedChildren is not null)
-        {
-            _reapedChildren.BeginScan(_sink);
-            sink = _reapedChildren;
-        }
-        else if (_teardown is not null)
-        {
-            _teardown.BeginScan(_sink);
-            sink = _teardown;
-        }
-        var result = _scanner.Scan(_source, sink);
-        if (_reapedChildren is not null || _teardown is not null)
+        _reaper?.BeginScan(_sink);
+        var result = _scanner.Scan(_source, _reaper ?? (IProcSink)_sink);
+        if (_reaper is not null)
         {
             _exits.Clear();
-            _reapedChildren?.EndScan(result.Error is null, _exits);
-            if (_teardown is not null)
-            {
-                _teardown.EndScan(result.Error is null, _scanner.Registry, _exits);
-                _settings.Exits!.TeardownNanos = (long)_teardown.AddedNanos;
-            }
+            _reaper.EndScan(result.Error is null, _scanner.Registry, _exits);
+            if (_teardown is not null) _settings.Exits!.TeardownNanos = (long)_teardown.AddedNanos;
             _sink.ObserveExits(_exits);
         }
         var duration = Stopwatch.GetElapsedTime(start);

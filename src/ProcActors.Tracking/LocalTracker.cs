@@ -50,21 +50,12 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
             exitRecords.Clear();
             foreach (var exit in _exits) Tracker.ObserveExit(exit);
         }
-        IProcSink sink = Tracker;
-        if (ReapedChildren is { } reaped)
-        {
-            reaped.BeginScan(Tracker);
-            sink = reaped;
-        }
-        else if (Teardown is { } teardown && exitRecords is not null)
-        {
-            teardown.BeginScan(Tracker);
-            sink = teardown;
-        }
-        var result = Scanner.Scan(source, sink);
+        // The teardown needs the records; the children fallback stands in for them.
+        IReaperSink? reaper = ReapedChildren is { } reaped ? reaped : exitRecords is not null ? Teardown : null;
+        reaper?.BeginScan(Tracker);
+        var result = Scanner.Scan(source, reaper ?? (IProcSink)Tracker);
         _exits.Clear();
-        if (ReapedChildren is { } fallback) fallback.EndScan(result.Error is null, _exits);
-        else if (Teardown is { } restored && exitRecords is not null) restored.EndScan(result.Error is null, Scanner.Registry, _exits);
+        reaper?.EndScan(result.Error is null, Scanner.Registry, _exits);
         foreach (var exit in _exits) Tracker.ObserveExit(exit);
         // A scan that could not list the processes saw nobody exit: keep the tracked set as it is.
         if (result.Error is null) Groups = Tracker.EndCycle();

@@ -22,7 +22,7 @@ namespace ProcActors.Tracking.Exits;
 /// child, never by a sum. Only tracked reapers are followed (an ignored parent's stat is not read every scan): the
 /// teardown of children of an ignored parent stays uncounted. Sits between the scanner and the real sink.
 /// </summary>
-public sealed class ExitTeardownSink(int ticksPerSecond) : IProcSink
+public sealed class ExitTeardownSink(int ticksPerSecond) : IReaperSink
 {
     /// <summary>Scans a reaper that is gone (or a pid credited before it was seen) is kept for its record to come.</summary>
     private const int KeepScans = 3;

@@ -10,7 +10,7 @@ namespace ProcActors.Tracking.Exits;
 /// that were waited for by a tracked parent (an orphan's CPU goes to whoever reaps it).
 /// Sits between the scanner and the real sink, seeing every sample of the scan.
 /// </summary>
-public sealed class ReapedChildrenSink(int ticksPerSecond) : IProcSink
+public sealed class ReapedChildrenSink(int ticksPerSecond) : IReaperSink
 {
     private readonly ulong _nanosPerTick = 1_000_000_000ul / (ulong)ticksPerSecond;
     private readonly Dictionary<ProcId, Entry> _procs = [];
@@ -59,7 +59,7 @@ public sealed class ReapedChildrenSink(int ticksPerSecond) : IProcSink
     /// went credit what was counted of them to their parent, then each parent's growth beyond its credit is
     /// appended as an exit of its group.
     /// </summary>
-    public void EndScan(bool listed, List<ProcExit> into)
+    public void EndScan(bool listed, ProcRegistry registry, List<ProcExit> into)
     {
         if (listed)
         {
