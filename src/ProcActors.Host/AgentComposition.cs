@@ -112,7 +112,12 @@ public static class AgentComposition
             builder.AddHocon(LoadHocon("at-rest.hocon"), HoconAddMode.Prepend);
             // Before its loggers start and after they stop, Akka logs to stdout: only warnings, so stdout stays empty under
             // systemd (the logs go to stderr, in journald's format) even when a stop comes while the system starts.
-            builder.AddHocon("akka.stdout-loglevel = WARNING", HoconAddMode.Prepend);
+            // The host's stop runs the coordinated shutdown (snapshot saved, then the system ends), as for the cluster's
+            // system: Akka's own SIGTERM hook raced it and logged at INFO to stdout once the loggers were gone (CI).
+            builder.AddHocon("""
+                akka.stdout-loglevel = WARNING
+                akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+                """, HoconAddMode.Prepend);
             ConfigurePersistence(builder, options.Persistence);
             builder.ConfigureProcActors(settings, store, metrics);
         });
