@@ -36,6 +36,10 @@ internal static class Program
 
     private static async Task<int> ServeAsync(AgentOptions options, IProcNamer namer, WebConfig? web)
     {
+        // A serving agent has nothing to say on stdout: its logs go to stderr (journald's format under systemd). What a
+        // library still writes there goes to stderr too: Akka's stdout logger, which logs coordinated shutdown's last
+        // lines at INFO once the loggers are gone, whatever akka.stdout-loglevel says (seen in CI under SIGTERM).
+        Console.SetOut(Console.Error);
         var builder = WebApplication.CreateSlimBuilder(QuietHost.WebOptions);
         ConfigureLogging(builder.Logging, options);
         // Under systemd only (a no-op elsewhere): Type=notify readiness once listening, journald's log format.
