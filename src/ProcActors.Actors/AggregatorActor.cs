@@ -32,7 +32,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     private long _failed;
     private bool _saveRequested;
     private TimeSpan _lastLatency;
-    private ViewQueries? _queries;
+    private readonly QueryCache _queries;
     /// <summary>The first scan has been let go: a snapshot loaded from now on is merged late.</summary>
     private bool _counting;
     private bool _restorePointGiven;
@@ -46,6 +46,7 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
         _store = store;
         _telemetry = telemetry;
         _persistence = persistence;
+        _queries = new QueryCache(AgentVersion.Current, _startedAt);
         _assembler = new CycleAssembler(store.Current);
         _schedule = new SnapshotSchedule(persistence?.SnapshotEveryCycles ?? int.MaxValue);
         if (persistence is null)
@@ -56,9 +57,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
 
         Receive<GroupReport>(report => Publish(_assembler.Add(report)));
         Receive<CycleClosed>(closed => Publish(_assembler.Close(closed)));
-        Receive<GetGroups>(_ => Sender.Tell(Queries().Groups()));
-        Receive<GetGroup>(query => Sender.Tell(Queries().Group(query.Name)));
-        Receive<GetTop>(query => Sender.Tell(Queries().Top(query.N, query.By)));
+        Receive<GetGroups>(query => Sender.Tell(QueriesOf(query.Cycle, query.Page, out var page).Groups(page)));
+        Receive<GetGroup>(query => Sender.Tell(QueriesOf(query.Cycle, query.Page, out var page).Group(query.Name, page)));
+        Receive<GetTop>(query => Sender.Tell(QueriesOf(query.Cycle, query.Page, out var page).Top(query.N, query.By, page)));
         Receive<GetAgentStatus>(_ => Sender.Tell(Queries().Status()));
         Receive<GetRestorePoint>(_ =>
         {
@@ -268,12 +269,9 @@ public sealed class AggregatorActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>The answers of the view now served, computed once per view.</summary>
-    private ViewQueries Queries()
-    {
-        var view = _store.Current;
-        if (!ReferenceEquals(_queries?.View, view)) _queries = new ViewQueries(view, AgentVersion.Current, _startedAt);
-        return _queries!;
-    }
+    private ViewQueries Queries() => _queries.Of(_store.Current);
+
+    private ViewQueries QueriesOf(long cycle, int page, out int pageToAnswer) => _queries.ForPage(_store.Current, cycle, page, out pageToAnswer);
 
     private void Publish(NodeView? view)
     {

@@ -120,16 +120,32 @@ public sealed class ProcActorsClient : IAsyncDisposable
     public Task<FleetTopResponse> GetFleetTopAsync(int n, TopBy by, CancellationToken cancellationToken = default) =>
         AskAsync<FleetTopResponse>(new GetFleetTop(n, by), "", cancellationToken);
 
-    /// <summary>The groups of the named host; of the asked agent's own host when node is null.</summary>
+    /// <summary>
+    /// The groups of the named host; of the asked agent's own host when node is null. Like every per-host answer, a
+    /// big one comes in pages (none near the transport's frame size), fetched here from one cycle and joined.
+    /// </summary>
     public Task<GroupsResponse> GetGroupsAsync(string? node = null, CancellationToken cancellationToken = default) =>
-        AskKnownAsync<GroupsResponse>(GetGroups.Instance, known => new GetGroups(known), answer => answer.Cycle, node, cancellationToken);
+        AskKnownAsync<GroupsResponse>(GetGroups.Instance, known => new GetGroups(known), answer => answer.Cycle, node, cancellationToken,
+            first => JoinPagesAsync<GroupsResponse, GroupSummary>(first, (page, cycle) => new GetGroups(Page: page, Cycle: cycle), a => a.Cycle, a => (a.Page, a.Pages), a => a.Groups,
+                (a, all) => a with { Groups = all, Page = 0, Pages = 1 }, node, cancellationToken));
 
     /// <summary>One group with its processes; its Group is null when the host has no group of that name.</summary>
-    public Task<GroupResponse> GetGroupAsync(string name, string? node = null, CancellationToken cancellationToken = default) =>
-        AskNodeAsync<GroupResponse>(new GetGroup(name), node, cancellationToken);
+    public async Task<GroupResponse> GetGroupAsync(string name, string? node = null, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var first = await AskNodeAsync<GroupResponse>(new GetGroup(name), node, cancellationToken).ConfigureAwait(false);
+            var whole = await JoinPagesAsync(first, (page, cycle) => new GetGroup(name, page, cycle), a => a.Cycle, a => (a.Page, a.Pages), a => a.Members,
+                (a, all) => a with { Members = all, Page = 0, Pages = 1 }, node, cancellationToken).ConfigureAwait(false);
+            if (whole is not null) return whole;
+            if (attempt == 3) throw PagesKeptChanging(nameof(GetGroup));
+        }
+    }
 
     public Task<TopResponse> GetTopAsync(int n, TopBy by, string? node = null, CancellationToken cancellationToken = default) =>
-        AskKnownAsync<TopResponse>(new GetTop(n, by), known => new GetTop(n, by, known), answer => answer.Cycle, node, cancellationToken);
+        AskKnownAsync<TopResponse>(new GetTop(n, by), known => new GetTop(n, by, known), answer => answer.Cycle, node, cancellationToken,
+            first => JoinPagesAsync<TopResponse, ProcessSummary>(first, (page, cycle) => new GetTop(n, by, Page: page, Cycle: cycle), a => a.Cycle, a => (a.Page, a.Pages), a => a.Processes,
+                (a, all) => a with { Processes = all, Page = 0, Pages = 1 }, node, cancellationToken));
 
     public Task<AgentStatusResponse> GetAgentStatusAsync(string? node = null, CancellationToken cancellationToken = default) =>
         AskNodeAsync<AgentStatusResponse>(GetAgentStatus.Instance, node, cancellationToken);
@@ -141,28 +157,61 @@ public sealed class ProcActorsClient : IAsyncDisposable
     /// <see cref="Unchanged"/> (a few bytes) and that answer is returned again, so that asking many times a cycle costs
     /// neither end the whole answer each time. A new cycle's answer replaces it.
     /// </summary>
-    private async Task<T> AskKnownAsync<T>(object question, Func<long, object> ask, Func<T, long> cycleOf, string? node, CancellationToken cancellationToken)
+    private async Task<T> AskKnownAsync<T>(object question, Func<long, object> ask, Func<T, long> cycleOf, string? node, CancellationToken cancellationToken,
+        Func<T, Task<T?>> complete)
         where T : class
     {
         var key = (node ?? "", question);
-        var last = _answers.TryGetValue(key, out var kept) ? (T)kept : null;
-        var query = ask(last is null ? 0 : cycleOf(last));
-        var reply = await AskAsync<object>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken).ConfigureAwait(false);
-        switch (reply)
+        for (var attempt = 1; ; attempt++)
         {
-            case T answer:
-                // Bounded: a program asking for ever new top sizes must not grow this without end.
-                if (_answers.Count >= MaxKeptAnswers) _answers.Clear();
-                _answers[key] = answer;
-                return answer;
-            case Unchanged unchanged when last is not null && unchanged.Version == cycleOf(last):
-                return last;
-            case NodeUnavailable unavailable:
-                throw new ProcActorsException($"host {unavailable.Node}: {unavailable.Reason}");
-            default:
-                throw new ProcActorsException($"{Agent} answered {reply.GetType().Name} to {query.GetType().Name}{(node is null ? "" : " for " + node)}");
+            var last = _answers.TryGetValue(key, out var kept) ? (T)kept : null;
+            var query = ask(last is null ? 0 : cycleOf(last));
+            var reply = await AskAsync<object>(node is null ? query : new AskNode(node, query), node ?? "", cancellationToken).ConfigureAwait(false);
+            switch (reply)
+            {
+                case T first:
+                    // A paged answer whose cycle ended while its pages were fetched: start again from the new cycle.
+                    if (await complete(first).ConfigureAwait(false) is not { } answer)
+                    {
+                        if (attempt == 3) throw PagesKeptChanging(query.GetType().Name);
+                        continue;
+                    }
+                    // Bounded: a program asking for ever new top sizes must not grow this without end.
+                    if (_answers.Count >= MaxKeptAnswers) _answers.Clear();
+                    _answers[key] = answer;
+                    return answer;
+                case Unchanged unchanged when last is not null && unchanged.Version == cycleOf(last):
+                    return last;
+                case NodeUnavailable unavailable:
+                    throw new ProcActorsException($"host {unavailable.Node}: {unavailable.Reason}");
+                default:
+                    throw new ProcActorsException($"{Agent} answered {reply.GetType().Name} to {query.GetType().Name}{(node is null ? "" : " for " + node)}");
+            }
         }
     }
+
+    /// <summary>
+    /// The whole answer of which <paramref name="first"/> is page 0: the other pages asked one after the other with the
+    /// cycle page 0 named, and joined; null when the agent answered from another cycle (it no longer had that one).
+    /// </summary>
+    private async Task<T?> JoinPagesAsync<T, TItem>(T first, Func<int, long, object> pageQuery, Func<T, long> cycleOf, Func<T, (int Page, int Pages)> pagingOf,
+        Func<T, IReadOnlyList<TItem>> itemsOf, Func<T, TItem[], T> join, string? node, CancellationToken cancellationToken)
+        where T : class
+    {
+        var pages = pagingOf(first).Pages;
+        if (pages <= 1) return first;
+        var items = new List<TItem>(itemsOf(first));
+        for (var page = 1; page < pages; page++)
+        {
+            var next = await AskNodeAsync<T>(pageQuery(page, cycleOf(first)), node, cancellationToken).ConfigureAwait(false);
+            if (cycleOf(next) != cycleOf(first) || pagingOf(next) != (page, pages)) return null;
+            items.AddRange(itemsOf(next));
+        }
+        return join(first, [.. items]);
+    }
+
+    private ProcActorsException PagesKeptChanging(string query) =>
+        new($"{Agent} started a new cycle while the pages of its {query} answer were fetched, three times");
 
     private const int MaxKeptAnswers = 64;
 

@@ -19,7 +19,7 @@ public sealed record FleetMember(string Name, string Address, long Uid, NodeStat
 public sealed class FleetView(string self, IReadOnlyList<FleetMember> members)
 {
     /// <summary>What one page of a fleet answer may weigh: a small fraction of the transport's frame (hocon/cluster.hocon).</summary>
-    public const int PageBytes = 128 * 1024;
+    public const int PageBytes = WireSize.PageBytes;
 
     /// <summary>Starts from the clock so that a restarted agent never reuses a version a client still holds.</summary>
     private static long s_versions = DateTime.UtcNow.Ticks;

@@ -1,4 +1,3 @@
-using System.Text;
 using ProcActors.Protocol;
 
 namespace ProcActors.Fleet;
@@ -9,12 +8,9 @@ namespace ProcActors.Fleet;
 /// </summary>
 public static class Paging
 {
-    /// <summary>A group's fields other than its name, every number at its widest (9 bytes), with the array headers.</summary>
-    private const int GroupFixedBytes = 260;
+    public static int Bound(GroupSummary group) => WireSize.Bound(group);
 
-    public static int Bound(GroupSummary group) => GroupFixedBytes + Text(group.Name);
-
-    public static int Bound(NodeGroup row) => 12 + Text(row.Node) + Bound(row.Group);
+    public static int Bound(NodeGroup row) => 12 + WireSize.Text(row.Node) + WireSize.Bound(row.Group);
 
     public static FleetGroupsResponse[] Cut(FleetGroupsResponse answer, long view, int budget)
     {
@@ -50,7 +46,5 @@ public static class Paging
             merged[p.Merged..(p.Merged + p.MergedCount)], i, pages.Count, view))];
     }
 
-    private static int Header(FleetGroupsResponse answer) => 48 + Text(answer.AnsweredBy);
-
-    private static int Text(string text) => 5 + Encoding.UTF8.GetByteCount(text);
+    private static int Header(FleetGroupsResponse answer) => 48 + WireSize.Text(answer.AnsweredBy);
 }

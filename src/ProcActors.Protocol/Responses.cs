@@ -47,12 +47,13 @@ public sealed record ProcessSummary(
     ulong ResidentBytes,
     double IoBytesPerSecond);
 
-public sealed record GroupsResponse(string Node, long Cycle, DateTimeOffset? UpdatedAt, IReadOnlyList<GroupSummary> Groups);
+/// <summary>Page <see cref="Page"/> of <see cref="Pages"/> of the answer of cycle <see cref="Cycle"/> (see <see cref="GetGroups"/>).</summary>
+public sealed record GroupsResponse(string Node, long Cycle, DateTimeOffset? UpdatedAt, IReadOnlyList<GroupSummary> Groups, int Page = 0, int Pages = 1);
 
-/// <summary>Group is null when the node has no group of that name.</summary>
-public sealed record GroupResponse(string Node, long Cycle, GroupSummary? Group, IReadOnlyList<ProcessSummary> Members);
+/// <summary>Group is null when the node has no group of that name. Every page carries the group; members are paged.</summary>
+public sealed record GroupResponse(string Node, long Cycle, GroupSummary? Group, IReadOnlyList<ProcessSummary> Members, int Page = 0, int Pages = 1);
 
-public sealed record TopResponse(string Node, long Cycle, TopBy By, IReadOnlyList<ProcessSummary> Processes);
+public sealed record TopResponse(string Node, long Cycle, TopBy By, IReadOnlyList<ProcessSummary> Processes, int Page = 0, int Pages = 1);
 
 public sealed record AgentStatusResponse(
     string Node,

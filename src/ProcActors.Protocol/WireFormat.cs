@@ -19,23 +19,25 @@ internal static class WireFormat
         switch (message)
         {
             case GetAgentStatus or GetNodes: w.WriteArrayHeader(0); break;
-            case GetGroups m: w.WriteArrayHeader(1); w.Write(m.KnownCycle); break;
+            case GetGroups m: w.WriteArrayHeader(3); w.Write(m.KnownCycle); w.Write(m.Page); w.Write(m.Cycle); break;
             case Unchanged m: w.WriteArrayHeader(2); w.Write(m.Node); w.Write(m.Version); break;
             case GetFleetGroups m: w.WriteArrayHeader(3); w.Write(m.Page); w.Write(m.View); w.Write(m.KnownView); break;
-            case GetGroup m: w.WriteArrayHeader(1); w.Write(m.Name); break;
-            case GetTop m: w.WriteArrayHeader(3); w.Write(m.N); w.Write((int)m.By); w.Write(m.KnownCycle); break;
+            case GetGroup m: w.WriteArrayHeader(3); w.Write(m.Name); w.Write(m.Page); w.Write(m.Cycle); break;
+            case GetTop m: w.WriteArrayHeader(5); w.Write(m.N); w.Write((int)m.By); w.Write(m.KnownCycle); w.Write(m.Page); w.Write(m.Cycle); break;
             case GetFleetTop m: w.WriteArrayHeader(2); w.Write(m.N); w.Write((int)m.By); break;
             case AskNode m:
                 if (!AskNode.IsNodeQuery(m.Query)) throw new ArgumentException($"{m.Query.GetType().Name} cannot be routed to a node", nameof(message));
                 w.WriteArrayHeader(3); w.Write(m.Node); w.Write(ProtocolSerializer.ManifestOf(m.Query)); w.Write(Write(m.Query)); break;
             case GroupsResponse m:
-                w.WriteArrayHeader(4); w.Write(m.Node); w.Write(m.Cycle); Time(ref w, m.UpdatedAt); List(ref w, m.Groups, Group); break;
+                w.WriteArrayHeader(6); w.Write(m.Node); w.Write(m.Cycle); Time(ref w, m.UpdatedAt); List(ref w, m.Groups, Group);
+                w.Write(m.Page); w.Write(m.Pages); break;
             case GroupResponse m:
-                w.WriteArrayHeader(4); w.Write(m.Node); w.Write(m.Cycle);
+                w.WriteArrayHeader(6); w.Write(m.Node); w.Write(m.Cycle);
                 if (m.Group is null) w.WriteNil(); else Group(ref w, m.Group);
-                List(ref w, m.Members, Process); break;
+                List(ref w, m.Members, Process); w.Write(m.Page); w.Write(m.Pages); break;
             case TopResponse m:
-                w.WriteArrayHeader(4); w.Write(m.Node); w.Write(m.Cycle); w.Write((int)m.By); List(ref w, m.Processes, Process); break;
+                w.WriteArrayHeader(6); w.Write(m.Node); w.Write(m.Cycle); w.Write((int)m.By); List(ref w, m.Processes, Process);
+                w.Write(m.Page); w.Write(m.Pages); break;
             case AgentStatusResponse m:
                 w.WriteArrayHeader(15); w.Write(m.Node); w.Write(m.Version); w.Write(m.StartedAt.UtcTicks); w.Write(m.Cycles);
                 w.Write(m.LastScanDuration.Ticks); w.Write(m.LastUpdateLatency.Ticks); w.Write(m.ProcessesListed); w.Write(m.ProcessesTracked);
@@ -64,12 +66,18 @@ internal static class WireFormat
         var r = new MessagePackReader(bytes);
         var fields = r.ReadArrayHeader();
         object message;
-        if (type == typeof(GetGroups)) message = fields >= 1 && r.ReadInt64() is var known and not 0 ? new GetGroups(known) : GetGroups.Instance;
+        if (type == typeof(GetGroups))
+        {
+            var known = fields >= 1 ? r.ReadInt64() : 0;
+            message = fields >= 3 ? new GetGroups(known, r.ReadInt32(), r.ReadInt64()) : known != 0 ? new GetGroups(known) : GetGroups.Instance;
+        }
         else if (type == typeof(GetAgentStatus)) message = GetAgentStatus.Instance;
         else if (type == typeof(GetNodes)) message = GetNodes.Instance;
         else if (type == typeof(GetFleetGroups)) message = fields >= 3 ? new GetFleetGroups(r.ReadInt32(), r.ReadInt64(), r.ReadInt64()) : GetFleetGroups.Instance;
-        else if (type == typeof(GetGroup)) message = new GetGroup(Text(ref r));
-        else if (type == typeof(GetTop)) message = new GetTop(r.ReadInt32(), By(ref r), fields >= 3 ? r.ReadInt64() : 0);
+        else if (type == typeof(GetGroup)) message = fields >= 3 ? new GetGroup(Text(ref r), r.ReadInt32(), r.ReadInt64()) : new GetGroup(Text(ref r));
+        else if (type == typeof(GetTop))
+            message = fields >= 5 ? new GetTop(r.ReadInt32(), By(ref r), r.ReadInt64(), r.ReadInt32(), r.ReadInt64())
+                : new GetTop(r.ReadInt32(), By(ref r), fields >= 3 ? r.ReadInt64() : 0);
         else if (type == typeof(GetFleetTop)) message = new GetFleetTop(r.ReadInt32(), By(ref r));
         else if (type == typeof(AskNode))
         {
@@ -80,9 +88,21 @@ internal static class WireFormat
             if (!AskNode.IsNodeQuery(query)) throw new SerializationException($"{manifest} cannot be routed to a node");
             message = new AskNode(node, query);
         }
-        else if (type == typeof(GroupsResponse)) message = new GroupsResponse(Text(ref r), r.ReadInt64(), Time(ref r), List(ref r, Group));
-        else if (type == typeof(GroupResponse)) message = new GroupResponse(Text(ref r), r.ReadInt64(), r.TryReadNil() ? null : Group(ref r), List(ref r, Process));
-        else if (type == typeof(TopResponse)) message = new TopResponse(Text(ref r), r.ReadInt64(), By(ref r), List(ref r, Process));
+        else if (type == typeof(GroupsResponse))
+        {
+            var answer = new GroupsResponse(Text(ref r), r.ReadInt64(), Time(ref r), List(ref r, Group));
+            message = fields >= 6 ? answer with { Page = r.ReadInt32(), Pages = r.ReadInt32() } : answer;
+        }
+        else if (type == typeof(GroupResponse))
+        {
+            var answer = new GroupResponse(Text(ref r), r.ReadInt64(), r.TryReadNil() ? null : Group(ref r), List(ref r, Process));
+            message = fields >= 6 ? answer with { Page = r.ReadInt32(), Pages = r.ReadInt32() } : answer;
+        }
+        else if (type == typeof(TopResponse))
+        {
+            var answer = new TopResponse(Text(ref r), r.ReadInt64(), By(ref r), List(ref r, Process));
+            message = fields >= 6 ? answer with { Page = r.ReadInt32(), Pages = r.ReadInt32() } : answer;
+        }
         else if (type == typeof(AgentStatusResponse))
             message = new AgentStatusResponse(Text(ref r), Text(ref r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), r.ReadInt64(),
                 TimeSpan.FromTicks(r.ReadInt64()), TimeSpan.FromTicks(r.ReadInt64()), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(),
@@ -106,12 +126,29 @@ internal static class WireFormat
     /// <summary>The field count each record is written with: fewer is a truncated or foreign message.</summary>
     private static int Expected(Type type) => FieldCounts.TryGetValue(type, out var count) ? count : 0;
 
-    /// <summary>Fields read: the required ones, plus the optional trailing ones (paging) when the writer sent them.</summary>
-    private static int Consumed(Type type, int fields) =>
-        OptionalFields.TryGetValue(type, out var optional) && fields >= Expected(type) + optional ? Expected(type) + optional : Expected(type);
+    /// <summary>
+    /// Fields read: the required ones, plus the optional trailing ones when the writer sent them. Each entry of
+    /// <see cref="OptionalFields"/> is a field count a v2 writer has used, oldest first (the last is today's).
+    /// </summary>
+    private static int Consumed(Type type, int fields)
+    {
+        var consumed = Expected(type);
+        if (OptionalFields.TryGetValue(type, out var counts))
+        {
+            foreach (var count in counts)
+            {
+                if (fields >= count) consumed = count;
+            }
+        }
+        return consumed;
+    }
 
-    /// <summary>Trailing fields added within v2 (paging): absent in messages from older writers, defaults then.</summary>
-    private static readonly Dictionary<Type, int> OptionalFields = new() { [typeof(GetFleetGroups)] = 3, [typeof(FleetGroupsResponse)] = 3, [typeof(GetGroups)] = 1, [typeof(GetTop)] = 1 };
+    /// <summary>Trailing fields added within v2 (known cycles, then paging): absent in messages from older writers, defaults then.</summary>
+    private static readonly Dictionary<Type, int[]> OptionalFields = new()
+    {
+        [typeof(GetFleetGroups)] = [3], [typeof(FleetGroupsResponse)] = [6], [typeof(GetGroups)] = [1, 3], [typeof(GetTop)] = [3, 5],
+        [typeof(GetGroup)] = [3], [typeof(GroupsResponse)] = [6], [typeof(GroupResponse)] = [6], [typeof(TopResponse)] = [6],
+    };
 
     private static readonly Dictionary<Type, int> FieldCounts = new()
     {

@@ -26,6 +26,12 @@ public sealed class ProtocolSerializerTests : IAsyncDisposable
         new GroupResponse("node", 7, Group, [Process]),
         new GroupResponse("node", 7, null, []),
         new TopResponse("node", 7, TopBy.Cpu, [Process]),
+        new GetGroups(KnownCycle: 0, Page: 2, Cycle: 9),
+        new GetGroup("web", Page: 3, Cycle: 9),
+        new GetTop(500, TopBy.Io, KnownCycle: 0, Page: 1, Cycle: 9),
+        new GroupsResponse("node", 9, null, [Group], Page: 1, Pages: 3),
+        new GroupResponse("node", 9, Group, [Process], Page: 2, Pages: 3),
+        new TopResponse("node", 9, TopBy.Io, [Process], Page: 1, Pages: 2),
         new AgentStatusResponse("node", "0.1.0", DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), 7, TimeSpan.FromMilliseconds(12),
             TimeSpan.FromMilliseconds(15), 300, 120, 9, 1, 2, 3, 4, 5, 6),
         GetNodes.Instance,
@@ -95,10 +101,34 @@ public sealed class ProtocolSerializerTests : IAsyncDisposable
     public void A_newer_writer_s_trailing_fields_are_skipped()
     {
         var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
-        var bytes = serializer.ToBinary(new GetGroup("web"));
-        // Array of 1 (0x91) becomes an array of 2 with an extra integer field appended.
-        var extended = new byte[] { 0x92 }.Concat(bytes[1..]).Append((byte)0x2a).ToArray();
-        Assert.Equal(new GetGroup("web"), serializer.FromBinary(extended, "procactors.v2.get-group"));
+        var bytes = serializer.ToBinary(new GetGroup("web", 1, 9));
+        // A fixarray header (0x90 + count) one longer, with an extra integer field appended.
+        Assert.Equal(0x93, bytes[0]);
+        var extended = new byte[] { 0x94 }.Concat(bytes[1..]).Append((byte)0x2a).ToArray();
+        Assert.Equal(new GetGroup("web", 1, 9), serializer.FromBinary(extended, "procactors.v2.get-group"));
+    }
+
+    [Fact]
+    public void Messages_of_writers_from_before_paging_read_as_the_whole_answer()
+    {
+        var serializer = new ProtocolSerializer((ExtendedActorSystem)_system);
+        Assert.Equal(new GetGroup("web"), serializer.FromBinary(Pack((ref MessagePack.MessagePackWriter w) => { w.WriteArrayHeader(1); w.Write("web"); }), "procactors.v2.get-group"));
+        Assert.Equal(new GetTop(5, TopBy.Rss, 7), serializer.FromBinary(Pack((ref MessagePack.MessagePackWriter w) => { w.WriteArrayHeader(3); w.Write(5); w.Write(1); w.Write(7L); }), "procactors.v2.get-top"));
+        Assert.Equal(new GetGroups(7), serializer.FromBinary(Pack((ref MessagePack.MessagePackWriter w) => { w.WriteArrayHeader(1); w.Write(7L); }), "procactors.v2.get-groups"));
+        var groups = (GroupsResponse)serializer.FromBinary(Pack((ref MessagePack.MessagePackWriter w) => { w.WriteArrayHeader(4); w.Write("node"); w.Write(7L); w.WriteNil(); w.WriteArrayHeader(0); }),
+            "procactors.v2.groups");
+        Assert.Equal((0, 1), (groups.Page, groups.Pages));
+    }
+
+    private delegate void PackWriter(ref MessagePack.MessagePackWriter writer);
+
+    private static byte[] Pack(PackWriter write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePack.MessagePackWriter(buffer);
+        write(ref writer);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 
     [Fact]

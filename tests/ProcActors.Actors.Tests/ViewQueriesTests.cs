@@ -52,4 +52,95 @@ public sealed class ViewQueriesTests
         Assert.Equal(100, top.CpuPercent, 9);
         Assert.Equal("a", top.Group);
     }
+
+    /// <summary>A node of 3,000 processes with long command lines in one group, and 1,500 groups with long names.</summary>
+    private static NodeView Big()
+    {
+        var args = Enumerable.Range(0, 20).Select(i => $"--option-{i}=/var/lib/service/with/a/long/path/{i}").ToArray();
+        var members = Enumerable.Range(1, 3000).Select(pid => new MemberView(pid, 1, $"worker{pid}", [$"/usr/bin/worker{pid}", .. args], null,
+            (ulong)pid, (ulong)pid * 4096, (ulong)(3000 - pid), default)).ToArray();
+        var groups = new Dictionary<string, GroupView>
+        {
+            ["workers"] = new(new GroupStats { Name = "workers", Procs = members.Length }, 0, 0, 0, members),
+        };
+        for (var i = 0; i < 1500; i++)
+        {
+            var name = $"group-{i:D4}-" + new string('x', 100);
+            groups[name] = new(new GroupStats { Name = name, Procs = 0 }, 0, 0, 0, []);
+        }
+        return NodeView.Empty("n", 100) with { Cycle = 8, IntervalSeconds = 5, Groups = groups };
+    }
+
+    [Fact]
+    public void Big_answers_come_in_pages_under_the_budget_that_join_to_the_whole_answer()
+    {
+        var view = Big();
+        var queries = new ViewQueries(view, "1.0.0", DateTimeOffset.UnixEpoch);
+        using var system = Akka.Actor.ActorSystem.Create("paging");
+        var serializer = new ProtocolSerializer((Akka.Actor.ExtendedActorSystem)system);
+
+        var group = Pages(i => queries.Group("workers", i), a => (a.Page, a.Pages), serializer);
+        Assert.All(group, page => Assert.Equal("workers", page.Group!.Name));
+        Assert.Equal(NodeViewQueries.Group(view, "workers").Members, group.SelectMany(p => p.Members));
+
+        var top = Pages(i => queries.Top(3000, TopBy.Cpu, i), a => (a.Page, a.Pages), serializer);
+        Assert.Equal(NodeViewQueries.Top(view, 3000, TopBy.Cpu).Processes, top.SelectMany(p => p.Processes));
+        Assert.Equal(3000, top[0].Processes[0].Pid);
+
+        var groups = Pages(queries.Groups, a => (a.Page, a.Pages), serializer);
+        Assert.Equal(NodeViewQueries.Groups(view).Groups, groups.SelectMany(p => p.Groups));
+
+        // A small answer stays one page; pages past the end are the last page, and each is computed once.
+        Assert.Equal((0, 1), (queries.Top(10, TopBy.Cpu).Page, queries.Top(10, TopBy.Cpu).Pages));
+        Assert.Same(queries.Group("workers", group.Count - 1), queries.Group("workers", 1_000));
+        Assert.Same(queries.Group("workers", 1), queries.Group("workers", 1));
+    }
+
+    /// <summary>Every page of an answer: numbered in order, each under the page budget once serialized.</summary>
+    private static List<T> Pages<T>(Func<int, T> page, Func<T, (int Page, int Pages)> paging, ProtocolSerializer serializer)
+        where T : notnull
+    {
+        var first = page(0);
+        var count = paging(first).Pages;
+        Assert.True(count > 1, $"{typeof(T).Name} was not paged");
+        var pages = Enumerable.Range(0, count).Select(page).ToList();
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal((i, count), paging(pages[i]));
+            var bytes = serializer.ToBinary(pages[i]).Length;
+            Assert.True(bytes <= WireSize.PageBytes, $"page {i} of {typeof(T).Name}: {bytes} bytes");
+            // Pages are filled: none but the last is less than half the budget.
+            if (i < count - 1) Assert.True(bytes > WireSize.PageBytes / 2, $"page {i} of {typeof(T).Name}: only {bytes} bytes");
+        }
+        return pages;
+    }
+}
+
+public sealed class QueryCacheTests
+{
+    private static NodeView ViewOf(long cycle) => NodeView.Empty("n", 100) with { Cycle = cycle };
+
+    [Fact]
+    public void Later_pages_come_from_the_cycle_page_0_named_while_it_is_current_or_previous()
+    {
+        var cache = new QueryCache("1.0.0", DateTimeOffset.UnixEpoch);
+        var first = ViewOf(7);
+        var firstAnswers = cache.Of(first);
+        Assert.Same(firstAnswers, cache.Of(first));
+
+        // Cycle 8 is published while an asker fetches the pages of cycle 7.
+        var second = ViewOf(8);
+        Assert.Same(firstAnswers, cache.ForPage(second, cycle: 7, page: 2, out var page));
+        Assert.Equal(2, page);
+        Assert.Same(cache.Of(second), cache.ForPage(second, cycle: 8, page: 1, out page));
+        Assert.Equal(1, page);
+
+        // Page 0 is always of the current cycle.
+        Assert.Same(cache.Of(second), cache.ForPage(second, cycle: 7, page: 0, out page));
+
+        // Two cycles on, cycle 7 is gone: the asker gets page 0 of the current cycle and starts again.
+        var third = ViewOf(9);
+        Assert.Same(cache.Of(third), cache.ForPage(third, cycle: 7, page: 2, out page));
+        Assert.Equal(0, page);
+    }
 }

@@ -152,6 +152,15 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
         Assert.Equal(3, _asked.Value);
     }
 
+    [Fact]
+    public async Task Pages_are_joined_from_one_cycle_and_fetched_again_when_the_cycle_ends_meanwhile()
+    {
+        await using var client = await ProcActorsClient.ConnectAsync(Agent, TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        var group = await client.GetGroupAsync("paged", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal([80, 81], group.Members.Select(m => m.Pid));
+        Assert.Equal((8L, 0, 1), (group.Cycle, group.Page, group.Pages));
+    }
+
     /// <summary>Answers as the real aggregator does, except that GetTop is never answered.</summary>
     private sealed class ScriptedAggregator : ReceiveActor
     {
@@ -165,6 +174,17 @@ public sealed class ProcActorsClientTests : IAsyncLifetime
             {
                 asked.Value++;
                 Sender.Tell(new GroupsResponse("here", Cycle, null, [Web]));
+            });
+            var pagedAsks = 0;
+            Receive<GetGroup>(q => q.Name == "paged", q =>
+            {
+                // Two pages. The asker's page 1 of cycle 7 comes when the agent no longer has cycle 7: it gets page 0
+                // of cycle 8 instead, and must start again.
+                pagedAsks++;
+                var cycle = pagedAsks == 1 ? 7 : 8;
+                var page = pagedAsks == 2 ? 0 : q.Page;
+                var member = new ProcessSummary(cycle * 10 + page, "paged", "p", [], null, 0, 0, 0);
+                Sender.Tell(new GroupResponse("here", cycle, Web, [member], page, Pages: 2));
             });
             Receive<GetGroup>(q => Sender.Tell(new GroupResponse("here", 7, q.Name == "web" ? Web : null, [])));
             Receive<GetAgentStatus>(_ => Sender.Tell(new AgentStatusResponse("here", "0.1.0", DateTimeOffset.UnixEpoch, 7, TimeSpan.Zero, TimeSpan.Zero, 1, 1, 1, 0, 0, 0, 0, 0, 0)));
