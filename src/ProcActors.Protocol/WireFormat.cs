@@ -202,7 +202,7 @@ internal static class WireFormat
 
     private static void Group(ref MessagePackWriter w, GroupSummary g)
     {
-        w.WriteArrayHeader(23);
+        w.WriteArrayHeader(25);
         w.Write(g.Name); w.Write(g.Procs); w.Write(g.CpuUserSeconds); w.Write(g.CpuSystemSeconds); w.Write(g.ReadBytes); w.Write(g.WriteBytes);
         w.Write(g.MajorPageFaults); w.Write(g.MinorPageFaults); w.Write(g.VoluntaryContextSwitches); w.Write(g.NonvoluntaryContextSwitches);
         w.Write(g.ResidentBytes); w.Write(g.VirtualBytes); w.Write(g.SwappedBytes); w.Write(g.ProportionalResidentBytes);
@@ -210,6 +210,7 @@ internal static class WireFormat
         w.Write(g.NumThreads);
         w.WriteArrayHeader(5); w.Write(g.States.Running); w.Write(g.States.Sleeping); w.Write(g.States.Waiting); w.Write(g.States.Zombie); w.Write(g.States.Other);
         w.Write(g.CpuPercent); w.Write(g.ReadBytesPerSecond); w.Write(g.WriteBytesPerSecond);
+        w.Write(g.ExitedUnseen); w.Write(g.ExitedUnseenCpuSeconds);
     }
 
     private static GroupSummary Group(ref MessagePackReader r)
@@ -218,7 +219,10 @@ internal static class WireFormat
         var g = new GroupSummary(Text(ref r), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadUInt64(), r.ReadUInt64(),
             r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64(),
             r.ReadUInt64(), r.ReadUInt64(), r.ReadDouble(), Time(ref r), r.ReadUInt64(), States(ref r), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
-        return Fields(ref r, fields, g, expected: 23);
+        // Short-lived work (exit accounting), added within v2: absent from older writers' groups.
+        if (fields < 25) return Fields(ref r, fields, g, expected: 23);
+        g = g with { ExitedUnseen = r.ReadInt64(), ExitedUnseenCpuSeconds = r.ReadDouble() };
+        return Fields(ref r, fields, g, expected: 25);
     }
 
     private static StateCounts States(ref MessagePackReader r)

@@ -13,7 +13,7 @@ public static class WireSize
     public const int PageBytes = 128 * 1024;
 
     /// <summary>A group's fields other than its name, every number at its widest (9 bytes), with the array headers.</summary>
-    private const int GroupFixedBytes = 260;
+    private const int GroupFixedBytes = 280;
 
     /// <summary>A process's fields other than its texts, numbers at their widest, with the array headers.</summary>
     private const int ProcessFixedBytes = 60;

@@ -14,7 +14,7 @@ public sealed class ProtocolSerializerTests : IAsyncDisposable
 
     private static readonly GroupSummary Group =
         new("web", 2, 1.5, 0.5, 10, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0.25, DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), 3,
-            new StateCounts(1, 2, 0, 0, 0), 50, 1.5, 2.5);
+            new StateCounts(1, 2, 0, 0, 0), 50, 1.5, 2.5, ExitedUnseen: 1_500, ExitedUnseenCpuSeconds: 8.25);
 
     public static TheoryData<object> Messages() =>
     [
