@@ -14,6 +14,8 @@ public static class ExitMetrics
         var lost = f.CreateCounter("procactors_exit_records_lost_total", "exit records lost: kernel socket buffer overflows (ENOBUFS, each at least one record) and records dropped by a full queue");
         var teardown = f.CreateCounter("procactors_exit_teardown_cpu_seconds_total",
             "CPU of exits that no taskstats record holds (the exiting task's teardown, after its record), restored from the reaped-children CPU of tracked parents and added to their children's groups");
+        var ahead = f.CreateCounter("procactors_exit_attribution_ahead_cpu_seconds_total",
+            "CPU of the scan thread attributing exit records between scans when they pile up (not in procactors_scan_cpu_seconds_total)");
         foreach (var value in Enum.GetValues<ExitAccountingMode>())
         {
             if (value == ExitAccountingMode.Auto) continue;
@@ -25,6 +27,7 @@ public static class ExitMetrics
             records.IncTo(source.Records);
             lost.IncTo(source.Lost);
             teardown.IncTo(source.TeardownNanos / 1e9);
+            ahead.IncTo(source.AheadCpu.TotalSeconds);
         });
     }
 }

@@ -31,6 +31,17 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
     }
 
     private readonly List<ProcExit> _exits = [];
+    private readonly List<ProcExit> _ahead = [];
+
+    /// <summary>
+    /// Between two updates: attributes what it can of the records received so far (taken and cleared), as the scanner
+    /// actor does when records pile up; their exits are counted with the next update, as if they had come with it.
+    /// </summary>
+    public void TakeAhead(IProcSource source, List<ExitRecord> exitRecords)
+    {
+        Exits.TakeAhead(exitRecords, Scanner.Registry, source.BootTimeSeconds ?? 0, ClockTicks.PerSecond, _ahead);
+        exitRecords.Clear();
+    }
 
     /// <summary>A reloaded configuration, for the scans and the exit records alike.</summary>
     public void ReplaceNamer(IProcNamer namer)
@@ -43,6 +54,8 @@ public sealed class LocalTracker(IProcNamer namer, ScannerOptions? options = nul
     public ScanResult Update(IProcSource source, List<ExitRecord>? exitRecords = null)
     {
         Tracker.BeginCycle();
+        foreach (var exit in _ahead) Tracker.ObserveExit(exit);
+        _ahead.Clear();
         if (exitRecords is not null)
         {
             _exits.Clear();

@@ -49,6 +49,13 @@ public sealed class ExitSource : IDisposable
 
     private long _teardownNanos;
 
+    /// <summary>CPU of the scan thread attributing exit records between scans (not part of any scan's CPU).</summary>
+    public TimeSpan AheadCpu => TimeSpan.FromTicks(Interlocked.Read(ref _aheadCpuTicks));
+
+    public void AddAheadCpu(TimeSpan cpu) => Interlocked.Add(ref _aheadCpuTicks, cpu.Ticks);
+
+    private long _aheadCpuTicks;
+
     public static ExitSource Off(string reason) => new(ExitAccountingMode.Off, reason, null);
 
     /// <summary>

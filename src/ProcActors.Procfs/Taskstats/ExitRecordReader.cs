@@ -69,7 +69,29 @@ public sealed class ExitRecordReader : IDisposable
             Interlocked.Decrement(ref _queued);
             into.Add(record);
         }
+        Volatile.Write(ref _signalled, 0);
     }
+
+    /// <summary>Records received and not drained yet.</summary>
+    public int Backlog => Volatile.Read(ref _queued);
+
+    /// <summary>
+    /// Calls <paramref name="signal"/> (on the reading thread: it must only post a message) when the records not
+    /// drained reach <paramref name="threshold"/>, once until the next <see cref="Drain"/>. Nothing is called while
+    /// fewer records come: an idle machine is never woken for them. Replaces an earlier signal.
+    /// </summary>
+    public void OnBacklog(int threshold, Action signal)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
+        _backlog = new BacklogSignal(threshold, signal);
+    }
+
+    private sealed record BacklogSignal(int Threshold, Action Signal);
+
+    private volatile BacklogSignal? _backlog;
+
+    /// <summary>1 once the signal was called, until the next drain.</summary>
+    private int _signalled;
 
     public void Dispose()
     {
@@ -111,6 +133,8 @@ public sealed class ExitRecordReader : IDisposable
                 }
                 _queue.Enqueue(record);
             }
+            if (_backlog is { } backlog && Volatile.Read(ref _queued) >= backlog.Threshold && Interlocked.Exchange(ref _signalled, 1) == 0)
+                backlog.Signal();
         }
     }
 }

@@ -31,6 +31,10 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
     private readonly Dictionary<int, ThreadSums> _threads = [];
     private readonly List<Pending> _held = [];
     private readonly List<Pending> _batch = [];
+
+    /// <summary>Processes of this interval's batch not attributed yet (no group found so far, not ignored).</summary>
+    private readonly List<Pending> _open = [];
+    private readonly HashSet<int> _newPids = [];
     private readonly Dictionary<int, int> _batchByPid = [];
     private readonly UserNames _users = new();
 
@@ -50,17 +54,60 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
     public void ReplaceNamer(IProcNamer replacement) => _namer = replacement;
 
     /// <summary>
-    /// Attributes the records received since the last call, plus those held, and appends the exits to deliver.
+    /// Attributes the records received since the last call at the start of a scan (the end of an interval), plus those
+    /// taken ahead in this interval and not attributed yet, plus those held from earlier intervals, and appends the
+    /// exits to deliver that were not delivered by <see cref="TakeAhead"/> already.
     /// </summary>
     /// <param name="bootTimeSeconds">The boot time of the scanned /proc (/proc/stat btime).</param>
     /// <param name="ticksPerSecond">The unit of process start times (USER_HZ).</param>
     public void Attribute(List<ExitRecord> records, ProcRegistry registry, long bootTimeSeconds, int ticksPerSecond, List<ProcExit> exits)
     {
-        Records += records.Count;
+        Pass(records, registry, bootTimeSeconds, ticksPerSecond, exits, final: true);
+        foreach (var pending in _open)
+        {
+            if (++pending.Scans < HoldScans)
+            {
+                pending.Resolved = false;
+                _held.Add(pending);
+            }
+            else
+            {
+                Unattributed++;
+            }
+        }
+        _open.Clear();
         _batch.Clear();
         _batchByPid.Clear();
-        foreach (var held in _held) Add(held);
+        // The next interval starts with what is held: its records may name these as their parents.
+        foreach (var held in _held)
+        {
+            Add(held);
+            _open.Add(held);
+        }
         _held.Clear();
+        ForgetLostThreadSums(registry);
+    }
+
+    /// <summary>
+    /// Between two scans: attributes what can be attributed of the records received so far in this interval, against
+    /// the registry as the last scan left it (as <see cref="Attribute"/> will: the registry only changes in a scan),
+    /// and appends those exits; the others wait for the next pass. So the work of a busy machine's records is spread
+    /// over the interval rather than all done at the start of the next scan. The outcome is the same as attributing
+    /// them all in <see cref="Attribute"/>: the records of one interval stay one batch (a parent's record taken here
+    /// still names its children's group later in the interval).
+    /// </summary>
+    public void TakeAhead(List<ExitRecord> records, ProcRegistry registry, long bootTimeSeconds, int ticksPerSecond, List<ProcExit> exits) =>
+        Pass(records, registry, bootTimeSeconds, ticksPerSecond, exits, final: false);
+
+    /// <param name="final">
+    /// The last pass of the interval tries every process not attributed yet; a pass ahead tries the new ones and those
+    /// whose parent's record is new (the registry does not change between scans, so nothing else can have changed).
+    /// </param>
+    private void Pass(List<ExitRecord> records, ProcRegistry registry, long bootTimeSeconds, int ticksPerSecond, List<ProcExit> exits, bool final)
+    {
+        Records += records.Count;
+        var firstNew = _open.Count;
+        _newPids.Clear();
         foreach (var record in records)
         {
             if (!record.GroupDead)
@@ -77,11 +124,19 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
                 pending.Tasks += threads.Tasks;
             }
             Add(pending);
+            _open.Add(pending);
+            _newPids.Add(record.Tgid);
         }
 
-        foreach (var pending in _batch) Resolve(pending, registry, depth: 0);
-        foreach (var pending in _batch)
+        for (var i = 0; i < _open.Count; i++)
         {
+            var pending = _open[i];
+            if (final || i >= firstNew || _newPids.Contains(pending.Record.ParentPid)) Resolve(pending, registry, depth: 0);
+        }
+        var kept = 0;
+        for (var i = 0; i < _open.Count; i++)
+        {
+            var pending = _open[i];
             if (Teardown is { } teardown && !pending.Reported)
             {
                 pending.Reported = true;
@@ -100,21 +155,14 @@ public sealed class ExitAttributor(IProcNamer namer, ScannerOptions? options = n
                     Tasks = pending.Tasks,
                 });
             }
-            else if (pending.Ignored)
+            else if (!pending.Ignored)
             {
-                continue;
-            }
-            else if (++pending.Scans < HoldScans)
-            {
+                // Not known yet: tried again in the next pass, whose records may hold its parent.
                 pending.Resolved = false;
-                _held.Add(pending);
-            }
-            else
-            {
-                Unattributed++;
+                _open[kept++] = pending;
             }
         }
-        ForgetLostThreadSums(registry);
+        _open.RemoveRange(kept, _open.Count - kept);
     }
 
     private void Add(Pending pending)

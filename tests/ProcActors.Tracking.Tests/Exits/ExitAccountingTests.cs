@@ -329,4 +329,89 @@ public sealed class ExitAccountingTests
         Assert.Equal(7ul, Group(tracker, "new").Counts.CpuUserTicks);
         Assert.DoesNotContain(tracker.Groups, g => g.Name == "old" && g.Counts.CpuUserTicks > 0);
     }
+
+    [Fact]
+    public void Records_taken_ahead_between_scans_are_attributed_as_if_they_came_with_the_scan()
+    {
+        var tracker = new LocalTracker(new CommNamer("make"));
+        _source.Add(100, "make", startTicks: 10);
+        Update(tracker);
+
+        // The chain of the test above, one record per pass: the child before the parent whose record names its group.
+        var now = _source.UptimeTicks;
+        Exit(Record(102, "cc", startTicks: now - 5, cpuTicks: 20, parent: 101));
+        tracker.TakeAhead(_source, _records);
+        Exit(Record(101, "sh", startTicks: now - 8, cpuTicks: 3, parent: 100));
+        tracker.TakeAhead(_source, _records);
+        Exit(Record(103, "stray", startTicks: now - 8, cpuTicks: 9, parent: 1));
+        tracker.TakeAhead(_source, _records);
+        Assert.Equal(0ul, Group(tracker, "make").Counts.CpuUserTicks);
+        Update(tracker);
+
+        Assert.Equal(23ul, Group(tracker, "make").Counts.CpuUserTicks);
+        Assert.Equal(2, Group(tracker, "make").ShortLived.ExitedUnseen);
+        Assert.Equal(0, tracker.Exits.Unattributed);
+        Update(tracker);
+        Assert.Equal(1, tracker.Exits.Unattributed);
+        Assert.Equal(23ul, Group(tracker, "make").Counts.CpuUserTicks);
+    }
+
+    /// <summary>
+    /// Random process trees under a tracked make, an untracked unnamed parent, a parent born after the scan and pid 1:
+    /// each interval's records fed all at once to one tracker, and in random passes ahead to another. Every group's
+    /// counters and the unattributed count are the same.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Passes_ahead_change_nothing_in_what_is_counted(int seed)
+    {
+        var random = new Random(seed);
+        var whole = new LocalTracker(new CommNamer("make", "sh"));
+        var ahead = new LocalTracker(new CommNamer("make", "sh"));
+        _source.Add(100, "make", startTicks: 10);
+        _source.Add(150, "bash", startTicks: 10);
+        var wholeRecords = new List<ExitRecord>();
+        var aheadRecords = new List<ExitRecord>();
+        void Both()
+        {
+            whole.Update(_source, wholeRecords);
+            ahead.Update(_source, aheadRecords);
+            _source.UptimeTicks += 5 * (ulong)Hz;
+        }
+        Both();
+        var nextPid = 1000;
+        for (var interval = 0; interval < 6; interval++)
+        {
+            var now = _source.UptimeTicks;
+            if (interval == 2) _source.Add(160, "late", startTicks: now - 20, parent: 100);
+            var exited = new List<ExitRecord>();
+            var parents = new List<int> { 100, 150, 1, 160, 999 };
+            for (var i = 0; i < 40; i++)
+            {
+                var pid = nextPid++;
+                var parent = parents[random.Next(parents.Count)];
+                var comm = random.Next(4) switch { 0 => "sh", 1 => "cc", 2 => "ld", _ => "make" };
+                exited.Add(Record(pid, comm, startTicks: now - 30 + (ulong)random.Next(20), cpuTicks: (ulong)random.Next(1, 50), parent: parent));
+                parents.Add(pid);
+            }
+            // Children exit before their parents, as they do: a parent's record comes after its children's.
+            exited.Reverse();
+            foreach (var record in exited)
+            {
+                wholeRecords.Add(record);
+                aheadRecords.Add(record);
+                if (random.Next(5) == 0) ahead.TakeAhead(_source, aheadRecords);
+            }
+            Both();
+        }
+        Both();
+        Both();
+
+        Assert.Equal(whole.Exits.Unattributed, ahead.Exits.Unattributed);
+        Assert.Equal(whole.Groups.Select(g => (g.Name, g.Counts, g.ShortLived.ExitedUnseen)), ahead.Groups.Select(g => (g.Name, g.Counts, g.ShortLived.ExitedUnseen)));
+        Assert.True(whole.Groups.Sum(g => g.ShortLived.ExitedUnseen) > 100, "the trees were mostly counted");
+    }
 }
