@@ -25,8 +25,8 @@ internal sealed record ScanFinished(long Cycle, Exception? Failure) : INoSeriali
 /// <summary>A group's share of a cycle: the array and the samples' thread arrays are pooled; the group actor hands them back.</summary>
 internal sealed record ObserveSamples(long Cycle, SampleShare Share) : INoSerializationVerificationNeeded;
 
-/// <summary>A group's share of the exits delivered with a cycle.</summary>
-internal sealed record ObserveExits(long Cycle, ProcExit[] Exits) : INoSerializationVerificationNeeded;
+/// <summary>A group's share of the exits delivered with a cycle: the first <paramref name="Count"/> of a pooled array the group actor hands back.</summary>
+internal sealed record ObserveExits(long Cycle, ProcExit[] Exits, int Count) : INoSerializationVerificationNeeded;
 
 internal sealed record EndCycle(long Cycle) : INoSerializationVerificationNeeded;
 

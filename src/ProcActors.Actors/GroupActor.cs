@@ -45,7 +45,8 @@ public sealed class GroupActor : ReceiveActor
         Receive<ObserveExits>(msg =>
         {
             EnterCycle(msg.Cycle);
-            foreach (ref readonly var exit in msg.Exits.AsSpan()) _tracker.ObserveExit(exit);
+            foreach (ref readonly var exit in msg.Exits.AsSpan(0, msg.Count)) _tracker.ObserveExit(exit);
+            ChannelProcSink.ReturnExits(msg.Exits);
         });
         Receive<EndCycle>(msg =>
         {

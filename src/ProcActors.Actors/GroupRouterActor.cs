@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
@@ -103,7 +104,11 @@ public sealed class GroupRouterActor : ReceiveActor
             FlushShares(_routingCycle);
             _routingCycle = batch.Cycle;
         }
-        if (batch.Exits is { } exits) RouteExits(batch.Cycle, exits);
+        if (batch.Exits is { } exits)
+        {
+            RouteExits(batch.Cycle, exits.AsSpan(0, batch.ExitCount));
+            ChannelProcSink.ReturnExits(exits);
+        }
         for (var i = 0; i < batch.Count; i++)
         {
             if (_shares.Add(batch.Samples[i], out var full)) Deliver(batch.Cycle, full);
@@ -138,15 +143,42 @@ public sealed class GroupRouterActor : ReceiveActor
         child.Actor.Tell(new ObserveSamples(cycle, share));
     }
 
-    private void RouteExits(long cycle, ProcExit[] exits)
+    /// <summary>Each group's exits, in their order, in a pooled array of its own (counted first, then filled).</summary>
+    private void RouteExits(long cycle, ReadOnlySpan<ProcExit> exits)
     {
-        foreach (var byGroup in exits.GroupBy(e => e.Group, StringComparer.Ordinal))
+        _exitShares.Clear();
+        foreach (ref readonly var exit in exits)
         {
-            var child = ChildFor(byGroup.Key);
-            child.LastRoutedCycle = cycle;
-            child.Actor.Tell(new ObserveExits(cycle, [.. byGroup]));
+            ref var share = ref CollectionsMarshal.GetValueRefOrAddDefault(_exitShares, exit.Group, out _);
+            share.Count++;
         }
+        foreach (var group in _exitShares.Keys)
+        {
+            ref var share = ref CollectionsMarshal.GetValueRefOrNullRef(_exitShares, group);
+            share.Exits = ChannelProcSink.RentExits(share.Count);
+            share.Count = 0;
+        }
+        foreach (ref readonly var exit in exits)
+        {
+            ref var share = ref CollectionsMarshal.GetValueRefOrNullRef(_exitShares, exit.Group);
+            share.Exits![share.Count++] = exit;
+        }
+        foreach (var (group, share) in _exitShares)
+        {
+            var child = ChildFor(group);
+            child.LastRoutedCycle = cycle;
+            child.Actor.Tell(new ObserveExits(cycle, share.Exits!, share.Count));
+        }
+        _exitShares.Clear();
     }
+
+    private struct ExitShare
+    {
+        public ProcExit[]? Exits;
+        public int Count;
+    }
+
+    private readonly Dictionary<string, ExitShare> _exitShares = new(StringComparer.Ordinal);
 
     private Child ChildFor(string group, GroupRestore? restore = null)
     {

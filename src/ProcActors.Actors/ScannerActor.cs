@@ -32,9 +32,6 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     private readonly List<ExitRecord> _exitRecords = [];
     private readonly List<ProcExit> _exits = [];
 
-    /// <summary>Exits attributed between scans (<see cref="TakeExitsAhead"/>), delivered with the next scan.</summary>
-    private readonly List<ProcExit> _aheadExits = [];
-
     /// <summary>
     /// Records waiting that start a pass between scans: ~2 ms of work each (~2 µs a record), ten a second at 10,000
     /// exits a second, none on a machine with fewer exits than this per interval; a scan attributes at most about as
@@ -144,7 +141,10 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
                 var cpu = ThreadCpuClock.Now();
                 _exitRecords.Clear();
                 reader.Drain(_exitRecords);
-                _exitAttributor.TakeAhead(_exitRecords, _scanner.Registry, _source.BootTimeSeconds ?? 0, _settings.TicksPerSecond, _aheadExits);
+                _exits.Clear();
+                _exitAttributor.TakeAhead(_exitRecords, _scanner.Registry, _source.BootTimeSeconds ?? 0, _settings.TicksPerSecond, _exits);
+                // Into the sink between scans: they ride the next scan's first batch, ahead of its samples.
+                _sink.ObserveExits(_exits);
                 _settings.Exits!.AddAheadCpu(ThreadCpuClock.Now() - cpu);
             })
             .PipeTo(Self, success: () => new TakenAhead(null), failure: ex => new TakenAhead(ex));
@@ -244,8 +244,6 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
         if (_exitAttributor is null || _settings.Exits?.Reader is not { } reader) return;
         _exitRecords.Clear();
         _exits.Clear();
-        _exits.AddRange(_aheadExits);
-        _aheadExits.Clear();
         reader.Drain(_exitRecords);
         _exitAttributor.Attribute(_exitRecords, _scanner.Registry, _source.BootTimeSeconds ?? 0, _settings.TicksPerSecond, _exits);
         _sink.ObserveExits(_exits);

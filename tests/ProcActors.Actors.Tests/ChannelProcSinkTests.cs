@@ -74,14 +74,14 @@ public sealed class ChannelProcSinkTests
         var channel = Channel.CreateUnbounded<ScanBatch>();
         var sink = new ChannelProcSink(channel.Writer, batchSize: 10);
         sink.Begin(1);
-        sink.ObserveExits([new ProcExit { Group = "burn", Pid = 201, Kind = ExitKind.Process }]);
+        sink.ObserveExits((List<ProcExit>)[new ProcExit { Group = "burn", Pid = 201, Kind = ExitKind.Process }]);
         sink.Observe(Sample(1));
-        sink.ObserveExits([new ProcExit { Group = "burn", Kind = ExitKind.Teardown }]);
-        sink.ObserveExits([]);
+        sink.ObserveExits((List<ProcExit>)[new ProcExit { Group = "burn", Kind = ExitKind.Teardown }]);
+        sink.ObserveExits((List<ProcExit>)[]);
         sink.Complete(new CycleEnd(1, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, new ScanResult(), 0));
 
         var batch = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
-        Assert.Equal([ExitKind.Process, ExitKind.Teardown], batch.Exits!.Select(e => e.Kind));
+        Assert.Equal([ExitKind.Process, ExitKind.Teardown], batch.Exits!.Take(batch.ExitCount).Select(e => e.Kind));
 
         // The next cycle starts with none.
         sink.Begin(2);

@@ -18,7 +18,10 @@ public sealed class ScanBatch(long cycle, ProcSample[] samples, int count, Cycle
     public CycleEnd? End { get; } = end;
 
     /// <summary>Exits received before this cycle's scan began, on the cycle's first batch: routed before its samples.</summary>
+    /// <remarks>A pooled array: its first <see cref="ExitCount"/> entries; the router hands it back once routed.</remarks>
     public ProcExit[]? Exits { get; init; }
+
+    public int ExitCount { get; init; }
 }
 
 /// <summary>How a scan cycle went, from the scanner's side.</summary>
