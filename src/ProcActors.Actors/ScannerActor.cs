@@ -37,7 +37,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     /// exits a second, none on a machine with fewer exits than this per interval; a scan attributes at most about as
     /// many.
     /// </summary>
-    internal const int AheadBacklog = 1_000;
+    internal const int AheadBacklog = 500;
     private readonly IReaperSink? _reaper;
     private readonly ExitTeardownSink? _teardown;
     private readonly ScanThread _thread = new("procactors-scan");
