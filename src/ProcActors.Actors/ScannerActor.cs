@@ -136,6 +136,7 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
     {
         if (!_ready || _scanning || _takingAhead || _exitAttributor is null || _settings.Exits?.Reader is not { } reader) return;
         _takingAhead = true;
+        var nextCycle = _cycle + 1;
         _thread.Run(() =>
             {
                 var cpu = ThreadCpuClock.Now();
@@ -143,8 +144,9 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
                 reader.Drain(_exitRecords);
                 _exits.Clear();
                 _exitAttributor.TakeAhead(_exitRecords, _scanner.Registry, _source.BootTimeSeconds ?? 0, _settings.TicksPerSecond, _exits);
-                // Into the sink between scans: they ride the next scan's first batch, ahead of its samples.
+                // Sent now as exits of the scan to come, ahead of its samples: the group actors apply them between scans.
                 _sink.ObserveExits(_exits);
+                _sink.WriteExitsAhead(nextCycle);
                 _settings.Exits!.AddAheadCpu(ThreadCpuClock.Now() - cpu);
             })
             .PipeTo(Self, success: () => new TakenAhead(null), failure: ex => new TakenAhead(ex));

@@ -88,4 +88,27 @@ public sealed class ChannelProcSinkTests
         sink.Complete(new CycleEnd(2, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, new ScanResult(), 0));
         Assert.Null((await channel.Reader.ReadAsync(TestContext.Current.CancellationToken)).Exits);
     }
+
+    [Fact]
+    public async Task Exits_written_ahead_travel_alone_as_exits_of_the_scan_to_come()
+    {
+        var channel = Channel.CreateUnbounded<ScanBatch>();
+        var sink = new ChannelProcSink(channel.Writer, batchSize: 10);
+        sink.WriteExitsAhead(2);
+        Assert.False(channel.Reader.TryRead(out _));
+
+        sink.ObserveExits((List<ProcExit>)[new ProcExit { Group = "burn", Pid = 201, Kind = ExitKind.Process }]);
+        sink.WriteExitsAhead(2);
+        var ahead = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        Assert.Equal((2L, 0, null), (ahead.Cycle, ahead.Count, ahead.End));
+        Assert.Equal([201], ahead.Exits!.Take(ahead.ExitCount).Select(e => e.Pid));
+
+        // The scan of cycle 2 then carries only what came after.
+        sink.Begin(2);
+        sink.Observe(Sample(1));
+        sink.Complete(new CycleEnd(2, 0, DateTimeOffset.UnixEpoch, TimeSpan.Zero, new ScanResult(), 0));
+        var scan = await channel.Reader.ReadAsync(TestContext.Current.CancellationToken);
+        Assert.Null(scan.Exits);
+        Assert.Equal(1, scan.Count);
+    }
 }

@@ -88,6 +88,17 @@ public sealed class ChannelProcSink(ChannelWriter<ScanBatch> writer, int batchSi
     /// <summary>Hands an exit array back once its exits were used (cleared: they hold group names).</summary>
     public static void ReturnExits(ProcExit[] exits) => ExitArrays.Return(exits, clearArray: true);
 
+    /// <summary>
+    /// Between scans: sends the exits observed so far, alone in a batch of cycle <paramref name="nextCycle"/> (the
+    /// scan to come), so that the group actors apply them now rather than when that scan's first batch comes. They are
+    /// the same exits, in the same cycle, ahead of the same samples: only earlier.
+    /// </summary>
+    public void WriteExitsAhead(long nextCycle)
+    {
+        if (_exits is null) return;
+        Write(new ScanBatch(nextCycle, ArrayPool<ProcSample>.Shared.Rent(1), 0, null));
+    }
+
     /// <summary>Sends the rest of the cycle with its end marker.</summary>
     public void Complete(CycleEnd end) => Write(new ScanBatch(_cycle, _samples, _count, end));
 

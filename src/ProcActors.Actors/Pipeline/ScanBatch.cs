@@ -17,7 +17,10 @@ public sealed class ScanBatch(long cycle, ProcSample[] samples, int count, Cycle
 
     public CycleEnd? End { get; } = end;
 
-    /// <summary>Exits received before this cycle's scan began, on the cycle's first batch: routed before its samples.</summary>
+    /// <summary>
+    /// Exits received before this cycle's scan began, routed before its samples: on the cycle's first batch, or (when
+    /// records piled up between scans) alone in batches of the cycle to come, sent before its scan starts.
+    /// </summary>
     /// <remarks>A pooled array: its first <see cref="ExitCount"/> entries; the router hands it back once routed.</remarks>
     public ProcExit[]? Exits { get; init; }
 
