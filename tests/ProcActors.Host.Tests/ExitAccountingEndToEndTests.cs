@@ -104,7 +104,7 @@ public sealed class ExitAccountingEndToEndTests : IDisposable
         await using var client = await Client.ProcActorsClient.ConnectAsync($"127.0.0.1:{remote}", TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         var watch = Stopwatch.StartNew();
         Protocol.GroupSummary? group = null;
-        while (watch.Elapsed < TimeSpan.FromSeconds(40))
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             group = (await client.GetGroupsAsync(cancellationToken: TestContext.Current.CancellationToken)).Groups.FirstOrDefault(g => g.Name == name);
             if (group?.ExitedUnseen >= count - 5) break;
