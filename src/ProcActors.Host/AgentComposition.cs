@@ -91,7 +91,7 @@ public static class AgentComposition
     {
         var registry = Metrics.NewCustomRegistry();
         var live = Metrics.NewCustomRegistry();
-        DotNetStats.Register(live);
+        RuntimeMetrics.Register(live);
         var store = new NodeViewStore(NodeView.Empty(settings.NodeName, settings.TicksPerSecond));
         var metrics = new ExporterMetrics(registry, store, settings.TicksPerSecond, options.GatherSmaps, options.Threads, ownCost: live);
         ExitMetrics.Register(registry, settings.Exits);

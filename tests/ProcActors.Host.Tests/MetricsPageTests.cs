@@ -151,4 +151,25 @@ public sealed class MetricsPageTests
         Assert.Equal(1, _page.Renders);
         Assert.All(pages, p => Assert.Equal(1, p.Value("namedprocess_namegroup_cpu_seconds_total", "groupname", "web", "mode", "user")));
     }
+
+    [Fact]
+    public async Task Garbage_collection_pauses_are_served_and_only_grow()
+    {
+        var live = Metrics.NewCustomRegistry();
+        RuntimeMetrics.Register(live);
+        async Task<double> PausedAsync()
+        {
+            using var stream = new MemoryStream();
+            await live.CollectAndExportAsTextAsync(stream, TestContext.Current.CancellationToken);
+            return MetricsText.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray())).Value("dotnet_gc_pause_seconds_total");
+        }
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        var first = await PausedAsync();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        var second = await PausedAsync();
+
+        Assert.True(first > 0, "a blocking collection paused the threads");
+        Assert.True(second > first, $"{second} after a second collection, {first} before");
+    }
 }
