@@ -114,9 +114,16 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
             _takingAhead = false;
             AfterWork();
             if (taken.Failure is not null) _log.Error(taken.Failure, "Attributing exit records between scans failed");
-            if (!_scanAfterTakingAhead && !_scanRequested) return;
-            _scanAfterTakingAhead = _scanRequested = false;
-            StartScan();
+            if (_scanAfterTakingAhead || _scanRequested)
+            {
+                _scanAfterTakingAhead = _scanRequested = false;
+                StartScan();
+            }
+            else if (_settings.Exits?.Reader is { Backlog: >= AheadBacklog })
+            {
+                // Records that came during the pass: their signal was spent while it ran.
+                TakeExitsAhead();
+            }
         });
     }
 
