@@ -102,10 +102,9 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
                 _scanRequested = false;
                 StartScan();
             }
-            else if (_settings.Exits?.Reader is { Backlog: >= AheadBacklog })
+            else
             {
-                // The records that came during the scan: their signal was spent before it.
-                TakeExitsAhead();
+                TakeExitsAheadIfPiledUp();
             }
         });
         Receive<TakeExitsAheadNow>(_ => TakeExitsAhead());
@@ -119,10 +118,9 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
                 _scanAfterTakingAhead = _scanRequested = false;
                 StartScan();
             }
-            else if (_settings.Exits?.Reader is { Backlog: >= AheadBacklog })
+            else
             {
-                // Records that came during the pass: their signal was spent while it ran.
-                TakeExitsAhead();
+                TakeExitsAheadIfPiledUp();
             }
         });
     }
@@ -158,6 +156,12 @@ public sealed class ScannerActor : ReceiveActor, IWithTimers
                 _settings.Exits!.AddAheadCpu(ThreadCpuClock.Now() - cpu);
             })
             .PipeTo(Self, success: () => new TakenAhead(null), failure: ex => new TakenAhead(ex));
+    }
+
+    /// <summary>After a scan or a pass: records that came while it ran found their signal spent (the thread was busy).</summary>
+    private void TakeExitsAheadIfPiledUp()
+    {
+        if (_settings.Exits?.Reader is { Backlog: >= AheadBacklog }) TakeExitsAhead();
     }
 
     private sealed record TakenAhead(Exception? Failure);

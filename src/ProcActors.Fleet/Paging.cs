@@ -12,38 +12,17 @@ public static class Paging
 
     public static int Bound(NodeGroup row) => 12 + WireSize.Text(row.Node) + WireSize.Bound(row.Group);
 
+    /// <summary>Rows first, then merged groups, as one sequence cut by <see cref="WireSize.Cut"/>.</summary>
     public static FleetGroupsResponse[] Cut(FleetGroupsResponse answer, long view, int budget)
     {
-        var pages = new List<(int Rows, int RowCount, int Merged, int MergedCount)>();
-        int rowStart = 0, rowCount = 0, mergedStart = 0, mergedCount = 0;
-        var size = Header(answer);
-        void Close()
-        {
-            pages.Add((rowStart, rowCount, mergedStart, mergedCount));
-            rowStart += rowCount;
-            mergedStart += mergedCount;
-            rowCount = mergedCount = 0;
-            size = Header(answer);
-        }
-        foreach (var row in answer.Groups)
-        {
-            var bytes = Bound(row);
-            if (rowCount + mergedCount > 0 && size + bytes > budget) Close();
-            size += bytes;
-            rowCount++;
-        }
-        foreach (var group in answer.Merged)
-        {
-            var bytes = Bound(group);
-            if (rowCount + mergedCount > 0 && size + bytes > budget) Close();
-            size += bytes;
-            mergedCount++;
-        }
-        Close();
         var groups = answer.Groups.ToArray();
         var merged = answer.Merged.ToArray();
-        return [.. pages.Select((p, i) => new FleetGroupsResponse(answer.AnsweredBy, groups[p.Rows..(p.Rows + p.RowCount)],
-            merged[p.Merged..(p.Merged + p.MergedCount)], i, pages.Count, view))];
+        var rows = groups.Length;
+        int[] entries = [.. Enumerable.Range(0, rows + merged.Length)];
+        var ranges = WireSize.Cut(entries, i => i < rows ? Bound(groups[i]) : Bound(merged[i - rows]), Header(answer), budget);
+        return [.. ranges.Select((r, page) => new FleetGroupsResponse(answer.AnsweredBy,
+            groups[Math.Min(r.Start.Value, rows)..Math.Min(r.End.Value, rows)],
+            merged[Math.Max(r.Start.Value - rows, 0)..Math.Max(r.End.Value - rows, 0)], page, ranges.Count, view))];
     }
 
     private static int Header(FleetGroupsResponse answer) => 48 + WireSize.Text(answer.AnsweredBy);
