@@ -18,6 +18,7 @@ internal static unsafe partial class NetlinkNative
     private const int SO_RCVTIMEO = 20;
     private const int SO_RCVBUFFORCE = 33;
     private const int CLOCK_BOOTTIME = 7;
+    private const int MSG_DONTWAIT = 0x40;
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     private static partial int Socket(int domain, int type, int protocol);
@@ -93,14 +94,17 @@ internal static unsafe partial class NetlinkNative
         }
     }
 
-    /// <summary>Bytes received, or -errno (EAGAIN on timeout, ENOBUFS when the kernel dropped messages).</summary>
-    public static int ReceiveInto(int fd, Span<byte> buffer)
+    /// <summary>
+    /// Bytes received, or -errno (EAGAIN on timeout, or at once when <paramref name="dontWait"/> and nothing is queued;
+    /// ENOBUFS when the kernel dropped messages).
+    /// </summary>
+    public static int ReceiveInto(int fd, Span<byte> buffer, bool dontWait = false)
     {
         fixed (byte* p = buffer)
         {
             while (true)
             {
-                var n = Recv(fd, p, (nuint)buffer.Length, 0);
+                var n = Recv(fd, p, (nuint)buffer.Length, dontWait ? MSG_DONTWAIT : 0);
                 if (n >= 0) return (int)n;
                 var errno = Marshal.GetLastPInvokeError();
                 if (errno != EINTR) return -errno;

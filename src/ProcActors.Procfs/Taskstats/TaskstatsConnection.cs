@@ -74,7 +74,8 @@ public sealed class TaskstatsConnection : IDisposable
     }
 
     /// <summary>Bytes of the next datagram, or -errno (EAGAIN when nothing came within a second, ENOBUFS after an overflow).</summary>
-    public int Receive(Span<byte> buffer) => NetlinkNative.ReceiveInto(_fd, buffer);
+    /// <summary>One datagram: waits up to the receive timeout, or not at all with <paramref name="dontWait"/>.</summary>
+    public int Receive(Span<byte> buffer, bool dontWait = false) => NetlinkNative.ReceiveInto(_fd, buffer, dontWait);
 
     public void Dispose() => NetlinkNative.CloseFd(_fd);
 

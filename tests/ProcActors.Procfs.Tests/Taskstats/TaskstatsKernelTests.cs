@@ -53,4 +53,40 @@ public sealed class TaskstatsKernelTests
         Assert.Equal(0, reader.Overflows);
         Assert.Null(reader.Refusal);
     }
+
+    [Fact]
+    public async Task A_burst_of_exits_is_read_in_batches_a_pause_apart_and_none_is_lost()
+    {
+        var pause = TimeSpan.FromMilliseconds(100);
+        var window = Stopwatch.StartNew();
+        using var reader = ExitRecordReader.TryStart(out var error, coalesce: pause);
+        if (reader is null)
+        {
+            Assert.Skip($"taskstats exit records are not available here: {error}");
+            return;
+        }
+        const int children = 300;
+        var shell = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"i=0; while [ $i -lt {children} ]; do /bin/true; i=$((i+1)); done" } })!;
+        await shell.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var all = new List<ExitRecord>();
+        var mine = 0;
+        while (window.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            reader.Drain(all);
+            mine = all.Count(r => r.ParentPid == shell.Id);
+            if (mine >= children) break;
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        var batches = reader.Batches;
+        var elapsed = window.Elapsed;
+
+        Assert.Equal(children, mine);
+        Assert.Equal(0, reader.Overflows);
+        // Each wakeup is followed by the pause: however the records came, there were no more wakeups than pauses fit in
+        // the window (reading each record as it comes would be ~one per exit here).
+        var bound = (long)(elapsed / pause) + 1;
+        Assert.True(batches >= 1 && batches <= bound, $"{batches} wakeups for {all.Count} records in {elapsed.TotalMilliseconds:F0} ms (at most {bound})");
+        Assert.True(all.Count >= 10 * batches || elapsed > TimeSpan.FromSeconds(5), $"{batches} wakeups for {all.Count} records in {elapsed.TotalMilliseconds:F0} ms");
+    }
 }
