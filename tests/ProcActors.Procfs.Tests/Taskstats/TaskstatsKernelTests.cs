@@ -16,8 +16,7 @@ public sealed class TaskstatsKernelTests
             return;
         }
         const int children = 50;
-        var shell = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"i=0; while [ $i -lt {children} ]; do /bin/true; i=$((i+1)); done" } })!;
-        await shell.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var shell = await RunTrueChildrenAsync(children);
 
         var mine = new List<ExitRecord>();
         var all = new List<ExitRecord>();
@@ -66,8 +65,7 @@ public sealed class TaskstatsKernelTests
             return;
         }
         const int children = 300;
-        var shell = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"i=0; while [ $i -lt {children} ]; do /bin/true; i=$((i+1)); done" } })!;
-        await shell.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var shell = await RunTrueChildrenAsync(children);
 
         var all = new List<ExitRecord>();
         var mine = 0;
@@ -89,5 +87,13 @@ public sealed class TaskstatsKernelTests
         var bound = (long)(elapsed / pause) + 1;
         Assert.True(bound < children, $"the exits took {elapsed.TotalMilliseconds:F0} ms: too slow to tell batching from reading each record");
         Assert.True(batches >= 1 && batches <= bound, $"{batches} wakeups for {all.Count} records in {elapsed.TotalMilliseconds:F0} ms (at most {bound})");
+    }
+
+    /// <summary>A shell of ours that runs <c>/bin/true</c> that many times, one after another, and is reaped.</summary>
+    private static async Task<Process> RunTrueChildrenAsync(int children)
+    {
+        var shell = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"i=0; while [ $i -lt {children} ]; do /bin/true; i=$((i+1)); done" } })!;
+        await shell.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return shell;
     }
 }
