@@ -58,7 +58,7 @@ public static class AgentComposition
         Threads = true,
         GatherSmaps = options.GatherSmaps,
         Reads = (options.AdaptiveReads
-            ? new ProcfsOptions { SmapsEveryScans = options.SmapsEvery, LimitsEveryScans = options.LimitsEvery, ReuseUnchangedWchan = true }
+            ? new ProcfsOptions { SmapsEveryScans = options.SmapsEvery, LimitsEveryScans = options.LimitsEvery, IdleEveryScans = options.IdleEvery, ReuseUnchangedWchan = true }
             : new ProcfsOptions()) with
         {
             ReadTimeouts = options.ReadTimeout > TimeSpan.Zero ? new ReadTimeouts(options.ReadTimeout, options.MaxStuckReads) : null,

@@ -31,6 +31,7 @@ public sealed record AgentOptions
     public bool AdaptiveReads { get; init; } = true;
     public int SmapsEvery { get; init; } = 12;
     public int LimitsEvery { get; init; } = 12;
+    public int IdleEvery { get; init; } = 12;
     /// <summary>Deadline of one read of /proc; zero reads without a bound (see ReadTimeouts).</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(2);
     public int MaxStuckReads { get; init; } = 4;
@@ -78,9 +79,10 @@ public static class CommandLine
         ["persistence"] = new("where counters survive restarts: sqlite:<path> (default: $STATE_DIRECTORY or ./data, procactors.db), postgres:<connection string>, or none", false, (o, v) => o with { Persistence = PersistenceOption.Parse(v) }),
         ["snapshot-load-timeout"] = new("how long the first scan waits for the saved counters; past it the agent counts from zero and merges them when the store answers (default 10s)", false, (o, v) => o with { SnapshotLoadTimeout = Positive("snapshot-load-timeout", Duration("snapshot-load-timeout", v)) }),
         ["snapshot-every"] = new("save the counters every this many scan cycles, and at shutdown (default 12)", false, (o, v) => o with { SnapshotEvery = PositiveInt("snapshot-every", v) }),
-        ["adaptive-reads"] = new("read smaps_rollup, limits and wchan only when they may have changed, within -smaps-every and -limits-every; false reads every file every scan (default true)", true, (o, v) => o with { AdaptiveReads = Bool("adaptive-reads", v) }),
+        ["adaptive-reads"] = new("read smaps_rollup, limits and wchan only when they may have changed, and status, io and fd/ of a process that has not run only every -idle-every scans; false reads every file every scan (default true)", true, (o, v) => o with { AdaptiveReads = Bool("adaptive-reads", v) }),
         ["smaps-every"] = new("with adaptive reads, re-read a process's smaps_rollup when its resident, virtual or swapped size changed, and at least every this many scans (default 12)", false, (o, v) => o with { SmapsEvery = PositiveInt("smaps-every", v) }),
         ["limits-every"] = new("with adaptive reads, re-read a process's limits every this many scans (default 12)", false, (o, v) => o with { LimitsEvery = PositiveInt("limits-every", v) }),
+        ["idle-every"] = new("with adaptive reads, a single-threaded process whose CPU time (schedstat) has not moved keeps its status, io and fd count; re-read them at least every this many scans (default 12)", false, (o, v) => o with { IdleEvery = PositiveInt("idle-every", v) }),
         ["read-timeout"] = new("deadline of one read of /proc; a process whose read hangs longer (D state) is skipped until that read returns, and counted; 0 turns the bound off (default 2s)", false, (o, v) => o with { ReadTimeout = Duration("read-timeout", v) }),
         ["max-stuck-reads"] = new("hung reads left behind on their threads at most; beyond, a further hung read stalls the scan until one returns (default 4)", false, (o, v) => o with { MaxStuckReads = PositiveInt("max-stuck-reads", v) }),
         ["exit-accounting"] = new("count processes that exit between two scans: auto (taskstats when permitted, else children), taskstats, children or off (default auto)", false, (o, v) => o with { ExitAccounting = ExitMode(v) }),

@@ -24,13 +24,27 @@ public sealed record ProcfsOptions
     /// <summary>Re-read a process's limits after this many scans (1: every scan).</summary>
     public int LimitsEveryScans { get; init; } = 1;
 
+    /// <summary>
+    /// Keep the status, io and fd count of a single-threaded process that has not run since they were read (its
+    /// schedstat CPU time unchanged, not running now), re-reading them at least every this many scans (1: every scan).
+    /// See <see cref="ReadMemory"/> for why its counters cannot have moved.
+    /// </summary>
+    public int IdleEveryScans { get; init; } = 1;
+
+    /// <summary>
+    /// Tests only: apply <see cref="IdleEveryScans"/> to a tree that is not procfs. On a fixture tree the files are
+    /// written by someone, not by the kernel, and nothing ties schedstat to the other files, so by default the rule
+    /// applies to a procfs mount alone.
+    /// </summary>
+    internal bool IdleRuleOnAnyTree { get; init; }
+
     /// <summary>Keep a task's wchan while its state and context switches are unchanged (exact: it has not run since).</summary>
     public bool ReuseUnchangedWchan { get; init; }
 
     /// <summary>Bounds every read by a deadline (see <see cref="Procfs.ReadTimeouts"/>); null reads without a bound, on the scanning thread.</summary>
     public ReadTimeouts? ReadTimeouts { get; init; }
 
-    internal bool Adaptive => SmapsEveryScans > 1 || LimitsEveryScans > 1 || ReuseUnchangedWchan;
+    internal bool Adaptive => SmapsEveryScans > 1 || LimitsEveryScans > 1 || IdleEveryScans > 1 || ReuseUnchangedWchan;
 }
 
 /// <summary>
@@ -58,18 +72,20 @@ public sealed class ProcfsReader : IGuardedProcSource
     private ProcStat _stat;
     private ProcStatus _status;
     private readonly ReadMemory? _memory;
+    private readonly bool _idleRule;
 
     public ProcfsReader(string root = "/proc", ProcfsOptions? options = null)
     {
         Root = root;
         _path = new ProcPath(root);
         _options = options ?? new ProcfsOptions();
-        if (_options.SmapsEveryScans < 1 || _options.LimitsEveryScans < 1)
+        if (_options.SmapsEveryScans < 1 || _options.LimitsEveryScans < 1 || _options.IdleEveryScans < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "re-read intervals are counted in scans, at least 1");
         _memory = _options.Adaptive ? new ReadMemory() : null;
         if (_options.ReadTimeouts is { } timeouts) _guard = new ReadGuard(timeouts, LeftBehind);
         System = ReadSystemInfo();
         _fdCountInSize = FdCountInSize();
+        _idleRule = _options.IdleEveryScans > 1 && (_options.IdleRuleOnAnyTree || LibC.IsProcfs(_path.Of(default)));
     }
 
     public string Root { get; }
@@ -86,6 +102,9 @@ public sealed class ProcfsReader : IGuardedProcSource
     public ProcId Current { get; private set; }
 
     public ReadStatus CurrentStatus { get; private set; }
+
+    /// <summary>Reads of a process whose status, io and fd count were kept because it had not run (see <see cref="ProcfsOptions.IdleEveryScans"/>).</summary>
+    public long IdleReuses { get; private set; }
 
     /// <summary>The parent pid of the current process, from its stat.</summary>
     public int CurrentParentPid => _stat.ParentPid;
@@ -167,31 +186,61 @@ public sealed class ProcfsReader : IGuardedProcSource
         metrics.FdLimit = 0;
         metrics.Missing = MissingParts.None;
 
-        // status carries the context switches every process has: without it the process is not read.
-        var rc = ReadFile(pid, _path.Of(pid, "status"u8), out var content);
-        if (rc < 0) return Errno.Classify(rc);
-        if (!StatusParser.TryParse(content, out _status)) return ReadStatus.Failed;
-        metrics.Counts.VoluntaryCtxSwitches = _status.VoluntaryCtxSwitches;
-        metrics.Counts.NonvoluntaryCtxSwitches = _status.NonvoluntaryCtxSwitches;
-        metrics.Memory.SwapBytes = _status.SwapBytes;
-
         var memo = _memory?.For(Current);
         var scan = _memory?.Scan ?? 0;
+        int rc;
+        ReadOnlySpan<byte> content;
 
-        // Everything below is secondary: a failure leaves that part at zero and marks the read partial.
-        rc = ReadFile(pid, _path.Of(pid, "io"u8), out content);
-        if (rc == 0 && IoParser.TryParse(content, out var io))
+        // A single-threaded process not running now whose CPU time has not moved since its last full read has not run
+        // since: its status, io and fd count are those of that read (ReadMemory). The time is read before the other
+        // files, so a run that overlaps them moves it past what is remembered and the next scan reads everything.
+        var runNs = 0UL;
+        var idleKnown = memo is not null && _idleRule && _stat.NumThreads == 1 && _stat.State != (byte)'R' &&
+            ReadRunNs(pid, out runNs);
+        if (idleKnown && memo!.Idle.Holds(scan, _options.IdleEveryScans, runNs, in _stat))
         {
-            metrics.Counts.ReadBytes = io.ReadBytes;
-            metrics.Counts.WriteBytes = io.WriteBytes;
+            _status = memo.Idle.Status;
+            metrics.Counts.VoluntaryCtxSwitches = _status.VoluntaryCtxSwitches;
+            metrics.Counts.NonvoluntaryCtxSwitches = _status.NonvoluntaryCtxSwitches;
+            metrics.Memory.SwapBytes = _status.SwapBytes;
+            metrics.Counts.ReadBytes = memo.Idle.ReadBytes;
+            metrics.Counts.WriteBytes = memo.Idle.WriteBytes;
+            metrics.OpenFds = memo.Idle.OpenFds;
+            IdleReuses++;
         }
-        else if (Gone(rc)) return ReadStatus.Vanished;
-        else metrics.Missing |= MissingParts.Io;
+        else
+        {
+            // status carries the context switches every process has: without it the process is not read.
+            rc = ReadFile(pid, _path.Of(pid, "status"u8), out content);
+            if (rc < 0) return Errno.Classify(rc);
+            if (!StatusParser.TryParse(content, out _status)) return ReadStatus.Failed;
+            metrics.Counts.VoluntaryCtxSwitches = _status.VoluntaryCtxSwitches;
+            metrics.Counts.NonvoluntaryCtxSwitches = _status.NonvoluntaryCtxSwitches;
+            metrics.Memory.SwapBytes = _status.SwapBytes;
 
-        rc = CountOpenFds(pid);
-        if (rc >= 0) metrics.OpenFds = (ulong)rc;
-        else if (Gone(rc)) return ReadStatus.Vanished;
-        else metrics.Missing |= MissingParts.OpenFds;
+            // Everything below is secondary: a failure leaves that part at zero and marks the read partial.
+            rc = ReadFile(pid, _path.Of(pid, "io"u8), out content);
+            if (rc == 0 && IoParser.TryParse(content, out var io))
+            {
+                metrics.Counts.ReadBytes = io.ReadBytes;
+                metrics.Counts.WriteBytes = io.WriteBytes;
+            }
+            else if (Gone(rc)) return ReadStatus.Vanished;
+            else metrics.Missing |= MissingParts.Io;
+
+            rc = CountOpenFds(pid);
+            if (rc >= 0) metrics.OpenFds = (ulong)rc;
+            else if (Gone(rc)) return ReadStatus.Vanished;
+            else metrics.Missing |= MissingParts.OpenFds;
+
+            if (memo is not null)
+            {
+                // Only a whole read is kept: a part that failed is tried again next scan.
+                if (idleKnown && metrics.Missing == MissingParts.None)
+                    memo.Idle.Remember(scan, runNs, in _stat, in _status, metrics.Counts.ReadBytes, metrics.Counts.WriteBytes, metrics.OpenFds);
+                else memo.Idle.Known = false;
+            }
+        }
 
         if (memo is not null && memo.LimitsFresh(scan, _options.LimitsEveryScans)) metrics.FdLimit = memo.FdLimit;
         else
@@ -412,6 +461,18 @@ public sealed class ProcfsReader : IGuardedProcSource
         var wchan = ReadWchan(pid, _path.Of(pid, tid, "wchan"u8));
         known.Remember(state, switches, wchan);
         return wchan;
+    }
+
+    /// <summary>
+    /// The first field of schedstat: the main thread's time on a CPU in ns (sum_exec_runtime). False when it cannot be
+    /// read or parsed (no CONFIG_SCHED_INFO, a fixture without it, the process gone): the caller then reads everything.
+    /// </summary>
+    private bool ReadRunNs(int pid, out ulong runNs)
+    {
+        runNs = 0;
+        if (ReadFile(pid, _path.Of(pid, "schedstat"u8), out var content) < 0) return false;
+        var end = content.IndexOf((byte)' ');
+        return end > 0 && global::System.Buffers.Text.Utf8Parser.TryParse(content[..end], out runNs, out var used) && used == end;
     }
 
     private string? ReadWchan(int pid, ReadOnlySpan<byte> path)

@@ -12,6 +12,11 @@ namespace ProcActors.Procfs;
 /// - limits every <see cref="ProcfsOptions.LimitsEveryScans"/> scans (changed only by setrlimit/prlimit);
 /// - wchan of a task (process or thread) only when its state or its context switches changed: a task whose switch
 ///   counts did not move has not blocked again since, so it still waits where it waited. This one is exact.
+/// - status, io and the fd/ count of a single-threaded process that has not run since they were read: its time on a
+///   CPU (schedstat, in ns) did not move and stat shows it not running (a running task's time is only brought up to
+///   date when it stops). Its counters cannot have moved, for only a running task adds to its own switches, faults and
+///   IO; what another task can change (VmSwap under reclaim, an fd table shared with CLONE_FILES) is read again at
+///   least every <see cref="ProcfsOptions.IdleEveryScans"/> scans.
 /// Entries are keyed by identity (pid + start time) and dropped at the end of the first scan that does not see them.
 /// </summary>
 internal sealed class ReadMemory
@@ -57,6 +62,7 @@ internal sealed class ReadMemory
         public ulong FdLimit;
 
         public WchanMemo Wchan;
+        public IdleMemo Idle;
         private Dictionary<int, WchanMemo>? _threads;
 
         public bool SmapsFresh(long scan, int every, ulong residentPages, ulong virtualBytes, ulong swapBytes) =>
@@ -81,6 +87,30 @@ internal sealed class ReadMemory
             {
                 if (memo.SeenInScan != scan) _threads.Remove(tid);
             }
+        }
+    }
+
+    /// <summary>A single-threaded process's status, io and fd count as last read, with its CPU time and stat counters then.</summary>
+    public struct IdleMemo
+    {
+        public long ReadInScan;
+        public bool Known;
+        public ulong RunNs;
+        public ulong UserTicks, SystemTicks, MinorFaults, MajorFaults;
+        public ProcStatus Status;
+        public ulong ReadBytes, WriteBytes, OpenFds;
+
+        /// <summary>Nothing the process does itself has changed since the read, and the read is within the bound.</summary>
+        public readonly bool Holds(long scan, int every, ulong runNs, in ProcStat stat) =>
+            Known && scan - ReadInScan < every && runNs == RunNs && stat.UserTicks == UserTicks && stat.SystemTicks == SystemTicks &&
+            stat.MinorFaults == MinorFaults && stat.MajorFaults == MajorFaults;
+
+        public void Remember(long scan, ulong runNs, in ProcStat stat, in ProcStatus status, ulong readBytes, ulong writeBytes, ulong openFds)
+        {
+            (Known, ReadInScan, RunNs) = (true, scan, runNs);
+            (UserTicks, SystemTicks, MinorFaults, MajorFaults) = (stat.UserTicks, stat.SystemTicks, stat.MinorFaults, stat.MajorFaults);
+            Status = status;
+            (ReadBytes, WriteBytes, OpenFds) = (readBytes, writeBytes, openFds);
         }
     }
 

@@ -51,6 +51,13 @@ public sealed class CommandLineTests
     public void Durations_are_go_durations(string text, double milliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), CommandLine.Duration("x", text));
 
+    [Fact]
+    public void The_idle_bound_defaults_to_twelve_scans_and_can_be_set()
+    {
+        Assert.Equal(12, CommandLine.Parse([]).IdleEvery);
+        Assert.Equal(3, CommandLine.Parse(["--idle-every", "3"]).IdleEvery);
+    }
+
     [Theory]
     [InlineData("-nosuchflag", "flag provided but not defined: -nosuchflag")]
     [InlineData("-procfs", "flag needs an argument: -procfs")]
@@ -58,6 +65,7 @@ public sealed class CommandLineTests
     [InlineData("-once-to-stdout-delay=5", "invalid duration \"5\" for -once-to-stdout-delay")]
     [InlineData("--scan-interval=0", "must be positive")]
     [InlineData("stray", "unexpected argument \"stray\"")]
+    [InlineData("--idle-every=0", "idle-every")]
     public void Bad_flags_say_what_is_wrong(string arg, string message)
     {
         var error = Assert.Throws<UsageException>(() => CommandLine.Parse([arg]));

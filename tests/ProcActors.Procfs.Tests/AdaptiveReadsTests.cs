@@ -100,6 +100,78 @@ public sealed class AdaptiveReadsTests : IDisposable
         Assert.Equal("io_schedule", Wchan(second, 21));
     }
 
+    private static readonly ProcfsOptions Idle = new() { IdleEveryScans = 3, IdleRuleOnAnyTree = true };
+
+    [Fact]
+    public void A_process_that_has_not_run_keeps_its_status_io_and_fds_until_the_bound()
+    {
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 5, nonvoluntary: 1, readBytes: 100, writeBytes: 10, fds: 2);
+        var reader = new ProcfsReader(_tree.Root, Idle);
+        var first = Read(reader, 10);
+        Assert.Equal((5UL, 100UL, 2UL), (first.Counts.VoluntaryCtxSwitches, first.Counts.ReadBytes, first.OpenFds));
+        Assert.Equal(0, reader.IdleReuses);
+
+        // The files change but its CPU time and stat do not (a fixture can lie, the kernel cannot): kept until the bound.
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 9, nonvoluntary: 2, readBytes: 300, writeBytes: 30, fds: 4);
+        for (var scan = 2; scan <= 3; scan++)
+        {
+            var kept = Read(reader, 10);
+            Assert.Equal((5UL, 1UL, 100UL, 10UL, 2UL), (kept.Counts.VoluntaryCtxSwitches, kept.Counts.NonvoluntaryCtxSwitches, kept.Counts.ReadBytes, kept.Counts.WriteBytes, kept.OpenFds));
+        }
+        Assert.Equal(2, reader.IdleReuses);
+        var bound = Read(reader, 10); // third scan since the read
+        Assert.Equal((9UL, 2UL, 300UL, 30UL, 4UL), (bound.Counts.VoluntaryCtxSwitches, bound.Counts.NonvoluntaryCtxSwitches, bound.Counts.ReadBytes, bound.Counts.WriteBytes, bound.OpenFds));
+    }
+
+    [Theory]
+    [InlineData("ran")]          // its CPU time moved
+    [InlineData("ticks")]        // stat's CPU moved (the time cannot lag it: both would, but a counter never waits)
+    [InlineData("faults")]
+    [InlineData("running")]      // running now: its time is brought up to date only when it stops
+    [InlineData("threaded")]     // schedstat is the main thread's alone
+    [InlineData("no schedstat")] // no way to tell
+    public void A_process_that_may_have_run_is_read_at_once(string change)
+    {
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 5, readBytes: 100, fds: 2);
+        var reader = new ProcfsReader(_tree.Root, Idle);
+        Read(reader, 10);
+
+        switch (change)
+        {
+            case "ran": _tree.AddProcess(10, runNs: 5_001, voluntary: 6, readBytes: 200, fds: 3); break;
+            case "ticks": _tree.AddProcess(10, runNs: 5_000, utime: 1, voluntary: 6, readBytes: 200, fds: 3); break;
+            case "faults": _tree.AddProcess(10, runNs: 5_000, minflt: 1, voluntary: 6, readBytes: 200, fds: 3); break;
+            case "running": _tree.AddProcess(10, runNs: 5_000, state: 'R', voluntary: 6, readBytes: 200, fds: 3); break;
+            case "threaded": _tree.AddProcess(10, runNs: 5_000, voluntary: 6, readBytes: 200, fds: 3, numThreads: 2); break;
+            default: _tree.AddProcess(10, voluntary: 6, readBytes: 200, fds: 3); break;
+        }
+        var metrics = Read(reader, 10);
+        Assert.Equal(0, reader.IdleReuses);
+        Assert.Equal((6UL, 200UL, 3UL), (metrics.Counts.VoluntaryCtxSwitches, metrics.Counts.ReadBytes, metrics.OpenFds));
+    }
+
+    [Fact]
+    public void On_a_tree_that_is_not_procfs_a_process_is_read_every_scan_whatever_its_schedstat_says()
+    {
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 5, readBytes: 100);
+        var reader = new ProcfsReader(_tree.Root, new ProcfsOptions { IdleEveryScans = 3 });
+        Read(reader, 10);
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 6, readBytes: 200);
+        Assert.Equal(200UL, Read(reader, 10).Counts.ReadBytes);
+        Assert.Equal(0, reader.IdleReuses);
+    }
+
+    [Fact]
+    public void Without_the_option_a_process_that_has_not_run_is_read_every_scan()
+    {
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 5, readBytes: 100);
+        var reader = new ProcfsReader(_tree.Root, Adaptive);
+        Read(reader, 10);
+        _tree.AddProcess(10, runNs: 5_000, voluntary: 6, readBytes: 200);
+        Assert.Equal(200UL, Read(reader, 10).Counts.ReadBytes);
+        Assert.Equal(0, reader.IdleReuses);
+    }
+
     [Fact]
     public void A_new_process_with_a_reused_pid_is_read_in_full()
     {
@@ -129,8 +201,11 @@ public sealed class AdaptiveReadsTests : IDisposable
     }
 
     [Fact]
-    public void A_bound_below_one_scan_is_refused() =>
+    public void A_bound_below_one_scan_is_refused()
+    {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProcfsReader(_tree.Root, new ProcfsOptions { SmapsEveryScans = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcfsReader(_tree.Root, new ProcfsOptions { IdleEveryScans = 0 }));
+    }
 }
 
 public sealed class ReadMemoryTests

@@ -52,6 +52,49 @@ public sealed class RealProcTests
     }
 
     [Fact]
+    public async Task A_sleeping_child_keeps_its_read_and_a_busy_one_is_read_every_scan()
+    {
+        // sleep does nothing after it starts; the shell wakes every 50 ms, writes and waits for its own sleep child.
+        using var idle = Start("sleep", "30");
+        using var busy = Start("sh", "-c", "while :; do echo x > /dev/null; sleep 0.05; done");
+        try
+        {
+            var reader = new ProcfsReader(options: new ProcfsOptions { IdleEveryScans = 100 });
+            var fresh = new ProcfsReader();
+            var first = await Eventually(() => Find(reader, r => r.Current.Pid == idle.Id) is { Metrics.State: (byte)'S' } read ? read : null, $"sleep child {idle.Id} to sleep");
+            var busyFirst = await Eventually(() => Find(reader, r => r.Current.Pid == busy.Id), $"shell child {busy.Id}");
+
+            long reusesBefore = reader.IdleReuses, busyReuses = 0;
+            Read? idleLast = null, busyLast = busyFirst;
+            for (var scan = 0; scan < 5; scan++)
+            {
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+                var before = reader.IdleReuses;
+                busyLast = Find(reader, r => r.Current.Pid == busy.Id) ?? throw new InvalidOperationException("the shell child vanished");
+                busyReuses += reader.IdleReuses - before;
+                idleLast = Find(reader, r => r.Current.Pid == idle.Id) ?? throw new InvalidOperationException("the sleep child vanished");
+            }
+
+            // The sleeping child was kept (one reuse a scan), and what was kept is what a reader reading everything sees.
+            Assert.True(reader.IdleReuses - reusesBefore >= 5, $"{reader.IdleReuses - reusesBefore} reuses in 5 scans");
+            var truth = Find(fresh, r => r.Current.Pid == idle.Id)!;
+            Assert.Equal(truth.Metrics.Counts, idleLast!.Metrics.Counts);
+            Assert.Equal(truth.Metrics.OpenFds, idleLast.Metrics.OpenFds);
+            Assert.Equal(first.Metrics.Counts, idleLast.Metrics.Counts);
+
+            // The shell ran between every two scans: never kept, and its switches and writes keep moving.
+            Assert.Equal(0, busyReuses);
+            Assert.True(busyLast.Metrics.Counts.VoluntaryCtxSwitches > busyFirst.Metrics.Counts.VoluntaryCtxSwitches,
+                $"voluntary switches {busyFirst.Metrics.Counts.VoluntaryCtxSwitches} → {busyLast.Metrics.Counts.VoluntaryCtxSwitches}");
+        }
+        finally
+        {
+            await KillAndReap(idle);
+            await KillAndReap(busy);
+        }
+    }
+
+    [Fact]
     public async Task Finds_a_sleeping_child_and_loses_it_once_reaped()
     {
         using var child = Start("sleep", "30");

@@ -74,7 +74,8 @@ public sealed class FixtureTree : IDisposable
         int fds = 0,
         FixtureThread[]? threads = null,
         bool kernelThread = false,
-        int? numThreads = null)
+        int? numThreads = null,
+        ulong? runNs = null)
     {
         threads ??= [new FixtureThread(pid, comm, state, utime, stime, minflt, majflt, readBytes, writeBytes, voluntary, nonvoluntary, wchan)];
         var threadCount = numThreads ?? threads.Length;
@@ -94,6 +95,10 @@ public sealed class FixtureTree : IDisposable
         Write(dir, "cmdline", Encoding.UTF8.GetBytes(string.Concat(args.Select(a => a + "\0"))));
         Write(dir, "cgroup", cgroup);
         Write(dir, "wchan", wchan);
+        // schedstat (the main thread's time on a CPU in ns) only when asked: without it a reader cannot tell that a
+        // process has not run, and reads everything.
+        if (runNs is { } ns) Write(dir, "schedstat", FormattableString.Invariant($"{ns} 0 1\n"));
+        else File.Delete(Path.Combine(dir, "schedstat"));
         if (exe is not null && !kernelThread && !existing) File.CreateSymbolicLink(Path.Combine(dir, "exe"), exe);
 
         var fd = Directory.CreateDirectory(Path.Combine(dir, "fd")).FullName;
