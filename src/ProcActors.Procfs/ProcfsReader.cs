@@ -297,7 +297,7 @@ public sealed class ProcfsReader : IGuardedProcSource
         }
         if (readThreads)
         {
-            switch (ReadThreads(pid, ref metrics, _options.ReuseUnchangedWchan ? memo : null, scan))
+            switch (ReadThreads(pid, ref metrics, memo, scan))
             {
                 case ReadStatus.Vanished: return ReadStatus.Vanished;
                 case ReadStatus.Ok:
@@ -369,25 +369,56 @@ public sealed class ProcfsReader : IGuardedProcSource
             thread.Counts.MinorPageFaults = stat.MinorFaults;
             thread.Counts.MajorPageFaults = stat.MajorFaults;
 
-            rc = ReadFile(pid, _path.Of(pid, tid, "io"u8), out content);
-            if (rc == 0 && IoParser.TryParse(content, out var io))
+            // The idle rule per thread (see ReadMetrics): a thread not running whose time has not moved keeps its io and switches.
+            var runNs = 0UL;
+            var idleKnown = memo is not null && _idleRule && stat.State != (byte)'R' && ReadRunNs(pid, tid, out runNs);
+            if (idleKnown && memo!.Thread(tid, scan).Idle is var kept && kept.Holds(scan, _options.IdleEveryScans, runNs, in stat))
             {
-                thread.Counts.ReadBytes = io.ReadBytes;
-                thread.Counts.WriteBytes = io.WriteBytes;
+                thread.Counts.ReadBytes = kept.ReadBytes;
+                thread.Counts.WriteBytes = kept.WriteBytes;
+                thread.Counts.VoluntaryCtxSwitches = kept.Status.VoluntaryCtxSwitches;
+                thread.Counts.NonvoluntaryCtxSwitches = kept.Status.NonvoluntaryCtxSwitches;
+                IdleReuses++;
             }
-            else if (ThreadGone(rc, pid, tid)) continue;
-            else partial = true;
-
-            rc = ReadFile(pid, _path.Of(pid, tid, "status"u8), out content);
-            if (rc == 0 && StatusParser.TryParse(content, out var status))
+            else
             {
-                thread.Counts.VoluntaryCtxSwitches = status.VoluntaryCtxSwitches;
-                thread.Counts.NonvoluntaryCtxSwitches = status.NonvoluntaryCtxSwitches;
-            }
-            else if (ThreadGone(rc, pid, tid)) continue;
-            else partial = true;
+                var whole = true;
+                rc = ReadFile(pid, _path.Of(pid, tid, "io"u8), out content);
+                if (rc == 0 && IoParser.TryParse(content, out var io))
+                {
+                    thread.Counts.ReadBytes = io.ReadBytes;
+                    thread.Counts.WriteBytes = io.WriteBytes;
+                }
+                else if (ThreadGone(rc, pid, tid)) continue;
+                else
+                {
+                    partial = true;
+                    whole = false;
+                }
 
-            thread.Wchan = _options.Wchan ? ThreadWchan(pid, tid, stat.State, thread.Counts, memo, scan) : null;
+                rc = ReadFile(pid, _path.Of(pid, tid, "status"u8), out content);
+                var status = default(ProcStatus);
+                if (rc == 0 && StatusParser.TryParse(content, out status))
+                {
+                    thread.Counts.VoluntaryCtxSwitches = status.VoluntaryCtxSwitches;
+                    thread.Counts.NonvoluntaryCtxSwitches = status.NonvoluntaryCtxSwitches;
+                }
+                else if (ThreadGone(rc, pid, tid)) continue;
+                else
+                {
+                    partial = true;
+                    whole = false;
+                }
+
+                if (memo is not null && _idleRule)
+                {
+                    ref var idle = ref memo.Thread(tid, scan).Idle;
+                    if (idleKnown && whole) idle.Remember(scan, runNs, in stat, in status, thread.Counts.ReadBytes, thread.Counts.WriteBytes, 0);
+                    else idle.Known = false;
+                }
+            }
+
+            thread.Wchan = _options.Wchan ? ThreadWchan(pid, tid, stat.State, thread.Counts, _options.ReuseUnchangedWchan ? memo : null, scan) : null;
             metrics.States.Add(stat.State);
             count++;
         }
@@ -455,7 +486,7 @@ public sealed class ProcfsReader : IGuardedProcSource
     private string? ThreadWchan(int pid, int tid, byte state, in ProcCounts counts, ReadMemory.Entry? memo, long scan)
     {
         if (memo is null) return ReadWchan(pid, _path.Of(pid, tid, "wchan"u8));
-        ref var known = ref memo.Thread(tid, scan);
+        ref var known = ref memo.Thread(tid, scan).Wchan;
         var switches = counts.VoluntaryCtxSwitches + counts.NonvoluntaryCtxSwitches;
         if (known.Holds(state, switches)) return known.Wchan;
         var wchan = ReadWchan(pid, _path.Of(pid, tid, "wchan"u8));
@@ -467,10 +498,15 @@ public sealed class ProcfsReader : IGuardedProcSource
     /// The first field of schedstat: the main thread's time on a CPU in ns (sum_exec_runtime). False when it cannot be
     /// read or parsed (no CONFIG_SCHED_INFO, a fixture without it, the process gone): the caller then reads everything.
     /// </summary>
-    private bool ReadRunNs(int pid, out ulong runNs)
+    private bool ReadRunNs(int pid, out ulong runNs) => ParseRunNs(pid, _path.Of(pid, "schedstat"u8), out runNs);
+
+    /// <summary>The same for one thread: task/[tid]/schedstat.</summary>
+    private bool ReadRunNs(int pid, int tid, out ulong runNs) => ParseRunNs(pid, _path.Of(pid, tid, "schedstat"u8), out runNs);
+
+    private bool ParseRunNs(int pid, ReadOnlySpan<byte> path, out ulong runNs)
     {
         runNs = 0;
-        if (ReadFile(pid, _path.Of(pid, "schedstat"u8), out var content) < 0) return false;
+        if (ReadFile(pid, path, out var content) < 0) return false;
         var end = content.IndexOf((byte)' ');
         return end > 0 && global::System.Buffers.Text.Utf8Parser.TryParse(content[..end], out runNs, out var used) && used == end;
     }

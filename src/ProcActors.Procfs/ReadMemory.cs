@@ -12,7 +12,8 @@ namespace ProcActors.Procfs;
 /// - limits every <see cref="ProcfsOptions.LimitsEveryScans"/> scans (changed only by setrlimit/prlimit);
 /// - wchan of a task (process or thread) only when its state or its context switches changed: a task whose switch
 ///   counts did not move has not blocked again since, so it still waits where it waited. This one is exact.
-/// - status, io and the fd/ count of a single-threaded process that has not run since they were read: its time on a
+/// - status, io and the fd/ count of a single-threaded process, and status and io of each thread of a multi-threaded
+///   one (task/[tid]/), that has not run since they were read: its time on a
 ///   CPU (schedstat, in ns) did not move and stat shows it not running (a running task's time is only brought up to
 ///   date when it stops). Its counters cannot have moved, for only a running task adds to its own switches, faults and
 ///   IO; what another task can change (VmSwap under reclaim, an fd table shared with CLONE_FILES) is read again at
@@ -63,7 +64,7 @@ internal sealed class ReadMemory
 
         public WchanMemo Wchan;
         public IdleMemo Idle;
-        private Dictionary<int, WchanMemo>? _threads;
+        private Dictionary<int, ThreadMemo>? _threads;
 
         public bool SmapsFresh(long scan, int every, ulong residentPages, ulong virtualBytes, ulong swapBytes) =>
             SmapsReadInScan >= 0 && scan - SmapsReadInScan < every &&
@@ -71,7 +72,7 @@ internal sealed class ReadMemory
 
         public bool LimitsFresh(long scan, int every) => LimitsReadInScan >= 0 && scan - LimitsReadInScan < every;
 
-        public ref WchanMemo Thread(int tid, long scan)
+        public ref ThreadMemo Thread(int tid, long scan)
         {
             _threads ??= [];
             ref var memo = ref CollectionsMarshal.GetValueRefOrAddDefault(_threads, tid, out _);
@@ -90,7 +91,19 @@ internal sealed class ReadMemory
         }
     }
 
-    /// <summary>A single-threaded process's status, io and fd count as last read, with its CPU time and stat counters then.</summary>
+    /// <summary>What was last read of one thread of a multi-threaded process.</summary>
+    public struct ThreadMemo
+    {
+        public long SeenInScan;
+        public WchanMemo Wchan;
+        /// <summary>Its io and context switches (in <see cref="IdleMemo.Status"/>) as last read, with its CPU time then.</summary>
+        public IdleMemo Idle;
+    }
+
+    /// <summary>
+    /// A single-threaded process's status, io and fd count as last read, with its CPU time and stat counters then; for
+    /// a thread, its io and switches (no fd count: the fd table is the process's).
+    /// </summary>
     public struct IdleMemo
     {
         public long ReadInScan;

@@ -151,6 +151,36 @@ public sealed class AdaptiveReadsTests : IDisposable
     }
 
     [Fact]
+    public void Each_thread_that_has_not_run_keeps_its_io_and_switches_and_one_that_ran_is_read()
+    {
+        FixtureThread[] Threads(ulong mainNs, ulong mainVoluntary, ulong mainRead, ulong ioNs, ulong ioVoluntary, ulong ioRead) =>
+        [
+            new(20, "main", 'S', Voluntary: mainVoluntary, ReadBytes: mainRead, RunNs: mainNs),
+            new(21, "io", 'S', Voluntary: ioVoluntary, ReadBytes: ioRead, RunNs: ioNs),
+        ];
+        ThreadSample Thread(in ProcMetrics metrics, int tid) => metrics.Threads!.AsSpan(0, metrics.ThreadCount).ToArray().Single(t => t.Tid == tid);
+
+        _tree.AddProcess(20, threads: Threads(100, 1, 10, 200, 2, 20));
+        var reader = new ProcfsReader(_tree.Root, Idle);
+        Read(reader, 20);
+        Assert.Equal(0, reader.IdleReuses);
+
+        // The main thread ran (its time moved), the io thread did not (its files lie, as a fixture may).
+        _tree.AddProcess(20, threads: Threads(150, 3, 30, 200, 9, 90));
+        var second = Read(reader, 20);
+        Assert.Equal((3UL, 30UL), (Thread(second, 20).Counts.VoluntaryCtxSwitches, Thread(second, 20).Counts.ReadBytes));
+        Assert.Equal((2UL, 20UL), (Thread(second, 21).Counts.VoluntaryCtxSwitches, Thread(second, 21).Counts.ReadBytes));
+        Assert.Equal(1, reader.IdleReuses);
+        // The process's switches are its threads' sum, the kept thread's included.
+        Assert.Equal(5UL, second.Counts.VoluntaryCtxSwitches);
+
+        Read(reader, 20);
+        Assert.Equal(3, reader.IdleReuses); // both kept now: the main thread's read of scan 2 holds
+        var bound = Read(reader, 20); // third scan since the io thread was read
+        Assert.Equal((9UL, 90UL), (Thread(bound, 21).Counts.VoluntaryCtxSwitches, Thread(bound, 21).Counts.ReadBytes));
+    }
+
+    [Fact]
     public void On_a_tree_that_is_not_procfs_a_process_is_read_every_scan_whatever_its_schedstat_says()
     {
         _tree.AddProcess(10, runNs: 5_000, voluntary: 5, readBytes: 100);

@@ -95,6 +95,39 @@ public sealed class RealProcTests
     }
 
     [Fact]
+    public async Task The_sleeping_threads_of_a_child_keep_their_reads_and_equal_a_full_read()
+    {
+        // Four threads (the main one and three more), all asleep for the whole test once started.
+        using var child = Start("python3", "-c", "import threading, time\n[threading.Thread(target=time.sleep, args=(30,)).start() for _ in range(3)]\ntime.sleep(30)");
+        try
+        {
+            var reader = new ProcfsReader(options: new ProcfsOptions { IdleEveryScans = 100 });
+            await Eventually(() => Find(reader, r => r.Current.Pid == child.Id) is { Metrics.ThreadCount: 4 } read && AllAsleep(read) ? read : null, $"python child {child.Id} with 4 sleeping threads");
+            var before = reader.IdleReuses;
+            Read? last = null;
+            for (var scan = 0; scan < 3; scan++)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+                last = Find(reader, r => r.Current.Pid == child.Id) ?? throw new InvalidOperationException("the python child vanished");
+            }
+
+            // 4 threads × 3 scans; a thread still settling may run once more.
+            Assert.True(reader.IdleReuses - before >= 8, $"{reader.IdleReuses - before} thread reuses in 3 scans of 4 threads");
+            var truth = Find(new ProcfsReader(), r => r.Current.Pid == child.Id)!;
+            Assert.Equal(Threads(truth), Threads(last!));
+            Assert.Equal(truth.Metrics.Counts, last!.Metrics.Counts);
+        }
+        finally
+        {
+            await KillAndReap(child);
+        }
+
+        static bool AllAsleep(Read read) => read.Metrics.Threads!.AsSpan(0, read.Metrics.ThreadCount).ToArray().All(t => t.State == (byte)'S');
+        static (int, ProcCounts)[] Threads(Read read) =>
+            read.Metrics.Threads!.AsSpan(0, read.Metrics.ThreadCount).ToArray().Select(t => (t.Tid, t.Counts)).OrderBy(t => t.Tid).ToArray();
+    }
+
+    [Fact]
     public async Task Finds_a_sleeping_child_and_loses_it_once_reaped()
     {
         using var child = Start("sleep", "30");

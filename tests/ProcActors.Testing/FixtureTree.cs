@@ -17,7 +17,8 @@ public sealed record FixtureThread(
     ulong WriteBytes = 0,
     ulong Voluntary = 0,
     ulong Nonvoluntary = 0,
-    string Wchan = "0");
+    string Wchan = "0",
+    ulong? RunNs = null);
 
 /// <summary>
 /// A procfs-like tree in a temporary folder: &lt;root&gt;/stat, &lt;root&gt;/uptime and one folder per process with the
@@ -77,7 +78,7 @@ public sealed class FixtureTree : IDisposable
         int? numThreads = null,
         ulong? runNs = null)
     {
-        threads ??= [new FixtureThread(pid, comm, state, utime, stime, minflt, majflt, readBytes, writeBytes, voluntary, nonvoluntary, wchan)];
+        threads ??= [new FixtureThread(pid, comm, state, utime, stime, minflt, majflt, readBytes, writeBytes, voluntary, nonvoluntary, wchan, runNs)];
         var threadCount = numThreads ?? threads.Length;
         // A running agent may scan the tree at any moment: a new process appears whole (built aside, then renamed
         // into place) and an existing one has each file replaced atomically, so no scan reads a half-written file.
@@ -117,6 +118,8 @@ public sealed class FixtureTree : IDisposable
                 thread.Nonvoluntary, threadCount, kernelThread));
             Write(task, "io", ProcText.Io(thread.ReadBytes, thread.WriteBytes));
             Write(task, "wchan", thread.Wchan);
+            if (thread.RunNs is { } threadNs) Write(task, "schedstat", FormattableString.Invariant($"{threadNs} 0 1\n"));
+            else File.Delete(Path.Combine(task, "schedstat"));
         }
         if (!existing) Directory.Move(dir, PathOf(pid));
     }
