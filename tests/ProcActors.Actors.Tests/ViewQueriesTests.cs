@@ -32,6 +32,47 @@ public sealed class ViewQueriesTests
         Assert.Null(queries.Group("missing").Group);
     }
 
+    [Fact]
+    public void The_busiest_n_are_the_first_n_of_the_whole_ranking_ties_by_pid()
+    {
+        var random = new Random(20261201);
+        for (var round = 0; round < 50; round++)
+        {
+            // Few distinct values, so that ties (broken by pid) are common.
+            var pids = Enumerable.Range(1, 400).OrderBy(_ => random.Next()).ToArray();
+            var groups = new Dictionary<string, GroupView>();
+            var next = 0;
+            for (var g = 0; g < 7; g++)
+            {
+                var members = new List<MemberView>();
+                for (var m = random.Next(0, 60); m > 0 && next < pids.Length; m--)
+                    members.Add(Member(pids[next++], cpu: (ulong)random.Next(0, 5), rss: (ulong)random.Next(0, 4) * 4096, io: (ulong)random.Next(0, 3)));
+                groups[$"g{g}"] = new(new GroupStats { Name = $"g{g}", Procs = members.Count }, 0, 0, 0, members);
+            }
+            var view = View with { Groups = groups };
+            foreach (var by in Enum.GetValues<TopBy>())
+            {
+                var ranked = NodeViewQueries.Rank(view, by);
+                Assert.Equal(next, ranked.Length);
+                for (var i = 1; i < ranked.Length; i++)
+                    Assert.True(Precedes(ranked[i - 1].Member, ranked[i].Member, by), $"{by}: {ranked[i - 1].Member.Pid} before {ranked[i].Member.Pid}");
+                foreach (var n in new[] { 0, 1, 5, 37, next, next + 10 })
+                    Assert.Equal(ranked.Take(n), NodeViewQueries.Busiest(view, n, by));
+            }
+        }
+
+        static bool Precedes(MemberView a, MemberView b, TopBy by)
+        {
+            var (ka, kb) = by switch
+            {
+                TopBy.Rss => (a.ResidentBytes, b.ResidentBytes),
+                TopBy.Io => (a.IoBytesDelta, b.IoBytesDelta),
+                _ => (a.CpuTicksDelta, b.CpuTicksDelta),
+            };
+            return ka > kb || (ka == kb && a.Pid < b.Pid);
+        }
+    }
+
     [Theory]
     [InlineData(TopBy.Cpu, new[] { 2, 3, 1 })]
     [InlineData(TopBy.Rss, new[] { 3, 1, 2 })]

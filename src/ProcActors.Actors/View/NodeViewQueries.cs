@@ -17,23 +17,69 @@ public static class NodeViewQueries
             [.. group.Members.Select(m => Process(name, m, interval, view.TicksPerSecond)).OrderBy(p => p.Pid)]);
     }
 
-    public static TopResponse Top(NodeView view, int n, TopBy by)
-    {
-        var ranked = Rank(view, by);
-        return Top(view, ranked.AsSpan(0, Math.Clamp(n, 0, ranked.Length)), by);
-    }
+    public static TopResponse Top(NodeView view, int n, TopBy by) => Top(view, Busiest(view, n, by), by);
 
     /// <summary>Every member of every group, busiest first by the measure (ties by pid).</summary>
     public static (string Group, MemberView Member)[] Rank(NodeView view, TopBy by)
     {
-        var all = view.Groups.SelectMany(g => g.Value.Members.Select(m => (Group: g.Key, Member: m)));
-        var ordered = by switch
+        var count = 0;
+        foreach (var group in view.Groups.Values) count += group.Members.Count;
+        var all = new (string Group, MemberView Member)[count];
+        var i = 0;
+        foreach (var (name, group) in view.Groups)
         {
-            TopBy.Rss => all.OrderByDescending(x => x.Member.ResidentBytes),
-            TopBy.Io => all.OrderByDescending(x => x.Member.IoBytesDelta),
-            _ => all.OrderByDescending(x => x.Member.CpuTicksDelta),
+            var members = group.Members;
+            for (var m = 0; m < members.Count; m++) all[i++] = (name, members[m]);
+        }
+        Array.Sort(all, RankOrder.Of(by));
+        return all;
+    }
+
+    /// <summary>
+    /// The first <paramref name="n"/> of <see cref="Rank"/>, without ranking the rest: a bounded heap whose root is
+    /// the least busy kept, O(members × log n). The fleet summary asks this of every view for each measure.
+    /// </summary>
+    public static (string Group, MemberView Member)[] Busiest(NodeView view, int n, TopBy by)
+    {
+        if (n <= 0) return [];
+        var order = RankOrder.Of(by);
+        // Reversed: the heap's minimum is the worst ranked kept, the one a busier member replaces.
+        var heap = new PriorityQueue<(string Group, MemberView Member), (string Group, MemberView Member)>(Comparer<(string, MemberView)>.Create((a, b) => order.Compare(b, a)));
+        foreach (var (name, group) in view.Groups)
+        {
+            var members = group.Members;
+            for (var m = 0; m < members.Count; m++)
+            {
+                var entry = (name, members[m]);
+                if (heap.Count < n) heap.Enqueue(entry, entry);
+                else if (order.Compare(entry, heap.Peek()) < 0) heap.DequeueEnqueue(entry, entry);
+            }
+        }
+        var top = new (string Group, MemberView Member)[heap.Count];
+        for (var i = top.Length - 1; i >= 0; i--) top[i] = heap.Dequeue();
+        return top;
+    }
+
+    /// <summary>Busiest first by the measure, then by pid: the order of <see cref="Rank"/>.</summary>
+    private sealed class RankOrder(TopBy by) : IComparer<(string Group, MemberView Member)>
+    {
+        private static readonly RankOrder[] ByMeasure = [new(TopBy.Cpu), new(TopBy.Rss), new(TopBy.Io)];
+
+        /// <summary>A measure this build does not know ranks by CPU, as the switch below does.</summary>
+        public static RankOrder Of(TopBy by) => (uint)by < (uint)ByMeasure.Length ? ByMeasure[(int)by] : ByMeasure[0];
+
+        public int Compare((string Group, MemberView Member) x, (string Group, MemberView Member) y)
+        {
+            var byMeasure = Key(y.Member).CompareTo(Key(x.Member));
+            return byMeasure != 0 ? byMeasure : x.Member.Pid.CompareTo(y.Member.Pid);
+        }
+
+        private ulong Key(in MemberView member) => by switch
+        {
+            TopBy.Rss => member.ResidentBytes,
+            TopBy.Io => member.IoBytesDelta,
+            _ => member.CpuTicksDelta,
         };
-        return [.. ordered.ThenBy(x => x.Member.Pid)];
     }
 
     public static TopResponse Top(NodeView view, ReadOnlySpan<(string Group, MemberView Member)> top, TopBy by)
