@@ -59,6 +59,10 @@ public sealed class ProcfsReader : IGuardedProcSource
     private readonly ReadGuard? _guard;
     private readonly ProcfsOptions _options;
     private readonly StringPool _strings = new();
+    // New processes' arguments, cgroup paths and executables: a thousand workers of one command (or a fixture of copies)
+    // share theirs instead of holding a copy each; at most 2 M characters kept, started over when full (unique
+    // arguments of short-lived processes must not fill it for good).
+    private readonly StringPool _facts = new(capacity: 16_384, maxPooledLength: 4096, maxPooledChars: 1 << 21, renewWhenFull: true);
     private readonly UserNames _users = new();
     private List<int> _pids = new(1024);
     private List<int> _tids = new(64);
@@ -317,15 +321,15 @@ public sealed class ProcfsReader : IGuardedProcSource
         var pid = Current.Pid;
         var rc = ReadFile(pid, _path.Of(pid, "cmdline"u8), out var content);
         if (rc < 0) return Errno.Classify(rc);
-        var cmdline = CmdlineParser.Parse(content);
+        var cmdline = CmdlineParser.Parse(content, _facts);
 
         string[] cgroups = [];
         rc = ReadFile(pid, _path.Of(pid, "cgroup"u8), out content);
-        if (rc == 0) cgroups = CgroupParser.Parse(content);
+        if (rc == 0) cgroups = CgroupParser.Parse(content, _facts);
         else if (Gone(rc)) return ReadStatus.Vanished;
 
         // exe is unreadable for kernel threads and, without privilege, for other users' processes: not an error.
-        var exe = ReadLink(pid, _path.Of(pid, "exe"u8), out var target) == 0 ? Encoding.UTF8.GetString(target) : string.Empty;
+        var exe = ReadLink(pid, _path.Of(pid, "exe"u8), out var target) == 0 ? _facts.Get(target) : string.Empty;
 
         facts = new ProcStatic(
             Current,

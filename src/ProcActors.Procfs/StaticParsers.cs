@@ -6,7 +6,8 @@ namespace ProcActors.Procfs;
 /// <summary>Parses /proc/[pid]/cmdline: NUL-separated arguments, the last usually NUL-terminated.</summary>
 public static class CmdlineParser
 {
-    public static string[] Parse(ReadOnlySpan<byte> content)
+    /// <param name="strings">Where equal arguments of different processes are shared; none: each is decoded anew.</param>
+    public static string[] Parse(ReadOnlySpan<byte> content, StringPool? strings = null)
     {
         if (content.IsEmpty) return [];
         if (content[^1] == 0) content = content[..^1];
@@ -15,7 +16,7 @@ public static class CmdlineParser
         {
             var end = content.IndexOf((byte)0);
             var arg = end < 0 ? content : content[..end];
-            args[i] = Encoding.UTF8.GetString(arg);
+            args[i] = strings?.Get(arg) ?? Encoding.UTF8.GetString(arg);
             content = end < 0 ? default : content[(end + 1)..];
         }
         return args;
@@ -25,7 +26,8 @@ public static class CmdlineParser
 /// <summary>Parses /proc/[pid]/cgroup ("hierarchy:controllers:path" lines) into the cgroup paths, in file order.</summary>
 public static class CgroupParser
 {
-    public static string[] Parse(ReadOnlySpan<byte> content)
+    /// <param name="strings">Where equal paths of different processes are shared; none: each is decoded anew.</param>
+    public static string[] Parse(ReadOnlySpan<byte> content, StringPool? strings = null)
     {
         var paths = new List<string>(2);
         var rest = content;
@@ -36,7 +38,8 @@ public static class CgroupParser
             if (first < 0) continue;
             var second = line[(first + 1)..].IndexOf((byte)':');
             if (second < 0) continue;
-            paths.Add(Encoding.UTF8.GetString(line[(first + second + 2)..]));
+            var path = line[(first + second + 2)..];
+            paths.Add(strings?.Get(path) ?? Encoding.UTF8.GetString(path));
         }
         return [.. paths];
     }

@@ -150,6 +150,11 @@ public sealed class ParserRoundTripPropertyTests
             if (!terminated && args[^1].Length == 0) return;
 
             Assert.Equal(args, CmdlineParser.Parse(Fixtures.Utf8(text)));
+            // A small renewing pool (samples run in parallel: one each), parsed twice so that the second parse is served
+            // from it, and renewed on the way: sharing never changes a value.
+            var pool = new StringPool(capacity: 4, renewWhenFull: true);
+            Assert.Equal(args, CmdlineParser.Parse(Fixtures.Utf8(text), pool));
+            Assert.Equal(args, CmdlineParser.Parse(Fixtures.Utf8(text), pool));
         }, iter: Iterations);
     }
 
@@ -163,6 +168,9 @@ public sealed class ParserRoundTripPropertyTests
             var text = string.Concat(lines.Select((l, i) => $"{i}:{l.Item1}:{l.Item2}\n"));
 
             Assert.Equal(lines.Select(l => l.Item2).ToArray(), CgroupParser.Parse(Fixtures.Utf8(text)));
+            var pool = new StringPool(capacity: 4, renewWhenFull: true);
+            Assert.Equal(lines.Select(l => l.Item2).ToArray(), CgroupParser.Parse(Fixtures.Utf8(text), pool));
+            Assert.Equal(lines.Select(l => l.Item2).ToArray(), CgroupParser.Parse(Fixtures.Utf8(text), pool));
         }, iter: Iterations);
     }
 }

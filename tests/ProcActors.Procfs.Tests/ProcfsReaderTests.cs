@@ -632,6 +632,36 @@ public sealed class ProcfsReaderTests : IDisposable
     }
 
     [Fact]
+    public void Processes_of_one_command_share_their_argument_path_and_executable_strings()
+    {
+        var longArgument = "--env=" + new string('x', 3000);
+        string[] cmdline = ["/usr/bin/worker", "--queue", longArgument];
+        _tree.AddProcess(1410, "worker", cmdline: cmdline);
+        _tree.AddProcess(1411, "worker", cmdline: cmdline);
+        _tree.AddProcess(1412, "worker", cmdline: ["/usr/bin/worker", "--queue", "other"]);
+        var reader = Reader();
+        var facts = new Dictionary<int, ProcStatic>();
+        Assert.True(reader.BeginScan(out _, out var error), error);
+        while (reader.MoveNext())
+        {
+            var metrics = new ProcMetrics();
+            Assert.Equal(ReadStatus.Ok, reader.ReadMetrics(ref metrics));
+            Assert.Equal(ReadStatus.Ok, reader.ReadStatic(out var read));
+            facts[reader.Current.Pid] = read!;
+        }
+
+        var (a, b, c) = (facts[1410], facts[1411], facts[1412]);
+        Assert.Equal(cmdline, a.Cmdline);
+        Assert.Equal(cmdline, b.Cmdline);
+        for (var i = 0; i < cmdline.Length; i++) Assert.Same(a.Cmdline[i], b.Cmdline[i]);
+        Assert.Same(a.Cmdline[0], c.Cmdline[0]);
+        Assert.Equal("other", c.Cmdline[2]);
+        Assert.Same(a.Cgroups[0], c.Cgroups[0]);
+        Assert.Equal("/usr/bin/worker", a.ExePath);
+        Assert.Same(a.ExePath, c.ExePath);
+    }
+
+    [Fact]
     public void ReadStatic_names_a_uid_without_a_user_by_its_number()
     {
         // 3999999 is far above any uid a system user database hands out.

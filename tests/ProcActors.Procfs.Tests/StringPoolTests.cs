@@ -98,4 +98,67 @@ public sealed class StringPoolTests
 
         Assert.Equal(new string('\uFFFD', 256), pool.Get(bytes));
     }
+
+    [Fact]
+    public void Texts_longer_than_the_stack_buffer_are_pooled_up_to_the_length_limit()
+    {
+        var pool = new StringPool(maxPooledLength: 4096);
+        var bytes = Encoding.UTF8.GetBytes("--env=" + new string('é', 1000));
+        var invalid = Enumerable.Repeat((byte)0xFF, 4096).ToArray();
+
+        var first = pool.Get(bytes);
+
+        Assert.Equal("--env=" + new string('é', 1000), first);
+        Assert.Same(first, pool.Get(bytes));
+        Assert.Equal(new string('\uFFFD', 4096), pool.Get(invalid));
+        Assert.Same(pool.Get(invalid), pool.Get(invalid));
+        Assert.NotSame(pool.Get(new byte[4097]), pool.Get(new byte[4097]));
+        Assert.Equal(2, pool.Count);
+        Assert.Equal(1006 + 4096, pool.Chars);
+    }
+
+    [Fact]
+    public void The_character_budget_bounds_the_pool_like_its_count()
+    {
+        var pool = new StringPool(maxPooledChars: 5);
+        var abc = pool.Get("abc"u8);
+
+        var def1 = pool.Get("def"u8);
+        var def2 = pool.Get("def"u8);
+
+        Assert.Same(abc, pool.Get("abc"u8));
+        Assert.NotSame(def1, def2);
+        Assert.Equal(1, pool.Count);
+        Assert.Equal(3, pool.Chars);
+    }
+
+    [Fact]
+    public void A_renewing_pool_starts_over_when_full_and_pools_the_newcomers()
+    {
+        var pool = new StringPool(capacity: 2, renewWhenFull: true);
+        var a = pool.Get("a"u8);
+        pool.Get("b"u8);
+
+        var c = pool.Get("c"u8);
+
+        Assert.Equal(1, pool.Renewals);
+        Assert.Equal(1, pool.Count);
+        Assert.Same(c, pool.Get("c"u8));
+        var a2 = pool.Get("a"u8);
+        Assert.Equal(a, a2);
+        Assert.NotSame(a, a2);
+        Assert.Equal(2, pool.Count);
+    }
+
+    [Fact]
+    public void A_text_over_the_whole_budget_is_returned_without_emptying_a_renewing_pool()
+    {
+        var pool = new StringPool(maxPooledChars: 4, renewWhenFull: true);
+        var ab = pool.Get("ab"u8);
+
+        Assert.Equal("abcde", pool.Get("abcde"u8));
+
+        Assert.Equal(0, pool.Renewals);
+        Assert.Same(ab, pool.Get("ab"u8));
+    }
 }
