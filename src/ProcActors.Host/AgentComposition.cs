@@ -101,6 +101,7 @@ public static class AgentComposition
         services.AddSingleton(new MetricsPage(registry, metrics, live, liveMaxAge: TimeSpan.FromSeconds(1)));
         services.AddSingleton(store);
         services.AddSingleton(settings);
+        services.AddHostedService(sp => new HeapTrimmer(store, new HeapTrimPolicy(), live, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HeapTrimmer>>()));
         services.AddAkka("procactors", (builder, _) =>
         {
             builder.ConfigureLoggers(loggers =>

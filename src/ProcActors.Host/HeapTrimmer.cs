@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ProcActors.Actors;
+using ProcActors.Actors.View;
+using Prometheus;
+
+namespace ProcActors.Host;
+
+/// <summary>
+/// When to give the heap's free memory back to the system. The garbage the agent makes in its first cycles (every
+/// process's static facts read at once, a snapshot restored, start-up itself) is promoted with what lives on, and with
+/// the few bytes a steady cycle allocates no full collection ever comes to free it: a 10,000-process agent kept ~20 MB
+/// of it resident for good. One compacting collection that returns its free regions, once the start-up is behind, and
+/// again after a burst of processes has gone (they are tracked no more: the memory that held them is free), bounded
+/// so that it never becomes a periodic pause.
+/// </summary>
+/// <param name="afterCycle">The first trim: once this cycle is published (the start-up's reads and restore are behind).</param>
+/// <param name="minPeak">After a burst only: the peak of tracked processes since the last trim must reach this (a few
+/// hundred processes hold too little memory for a pause).</param>
+/// <param name="minInterval">After a burst only: at least this long since the last trim.</param>
+public sealed class HeapTrimPolicy(long afterCycle = 3, int minPeak = 1_000, TimeSpan? minInterval = null)
+{
+    private readonly TimeSpan _minInterval = minInterval ?? TimeSpan.FromMinutes(10);
+    private bool _trimmedOnce;
+    private TimeSpan _lastTrim;
+    private int _peak;
+
+    /// <summary>Called with each published view (one thread at a time); true: trim now.</summary>
+    /// <param name="elapsed">A monotonic clock (time since start).</param>
+    public bool ShouldTrim(long cycle, int processesTracked, TimeSpan elapsed)
+    {
+        _peak = Math.Max(_peak, processesTracked);
+        if (!_trimmedOnce)
+        {
+            if (cycle < afterCycle) return false;
+            _trimmedOnce = true;
+        }
+        else if (_peak < minPeak || processesTracked > _peak / 2 || elapsed - _lastTrim < _minInterval)
+        {
+            return false;
+        }
+        _lastTrim = elapsed;
+        _peak = processesTracked;
+        return true;
+    }
+}
+
+/// <summary>
+/// Applies <see cref="HeapTrimPolicy"/> to the views as they are published: a blocking, compacting collection that
+/// decommits what it frees (<see cref="GCCollectionMode.Aggressive"/>), on a pool thread, never two at once; each one
+/// is counted (<c>procactors_heap_trims_total</c>) and logged with the memory it gave back and its pause.
+/// </summary>
+public sealed class HeapTrimmer(NodeViewStore store, HeapTrimPolicy policy, CollectorRegistry registry, ILogger<HeapTrimmer> logger) : IHostedService
+{
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly Counter _trims = Metrics.WithCustomRegistry(registry).CreateCounter("procactors_heap_trims_total",
+        "compacting collections that gave the heap's free memory back to the system (after start-up and after a burst of processes)");
+    private int _running;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        store.Published += OnPublished;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        store.Published -= OnPublished;
+        return Task.CompletedTask;
+    }
+
+    private void OnPublished(NodeView view)
+    {
+        if (Volatile.Read(ref _running) != 0) return;
+        if (!policy.ShouldTrim(view.Cycle, view.Counters.ProcessesTracked, Stopwatch.GetElapsedTime(_start))) return;
+        Interlocked.Exchange(ref _running, 1);
+        _ = Task.Run(Trim);
+    }
+
+    private void Trim()
+    {
+        try
+        {
+            var before = Environment.WorkingSet;
+            var pausedBefore = GC.GetTotalPauseDuration();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _trims.Inc();
+            logger.LogInformation("Heap trimmed: resident {Before:F1} -> {After:F1} MB, heap {Heap:F1} MB, paused {Pause:F0} ms",
+                before / 1048576.0, Environment.WorkingSet / 1048576.0, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes / 1048576.0,
+                (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
+}
