@@ -97,8 +97,9 @@ public static class AgentComposition
         ExitMetrics.Register(registry, settings.Exits);
         ReadTimeoutMetrics.Register(registry, settings.Reads.ReadTimeouts);
         services.AddSingleton(registry);
-        // The process and runtime series at most a second old: a scraper polling faster gets them from memory.
-        services.AddSingleton(new MetricsPage(registry, metrics, live, liveMaxAge: TimeSpan.FromSeconds(1)));
+        // The process and runtime series a second old at most for a scraper polling faster (from memory), and up to
+        // 5 s old while a fresh copy renders off the scrape path, so that no frequent scrape waits for it.
+        services.AddSingleton(new MetricsPage(registry, metrics, live, liveMaxAge: TimeSpan.FromSeconds(1), liveStaleAge: TimeSpan.FromSeconds(5)));
         services.AddSingleton(store);
         services.AddSingleton(settings);
         services.AddHostedService(sp => new HeapTrimmer(store, new HeapTrimPolicy(), live, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HeapTrimmer>>()));
