@@ -50,6 +50,23 @@ public sealed class TimerQueueTests
     [InlineData(5L, 10, 1)]              // already due while computing: wake at once (not a zero wait that spins)
     public void The_thread_waits_until_the_next_timer_rounded_up_to_a_millisecond(long? next, long now, int expected) =>
         Assert.Equal(expected, DeadlineScheduler.WaitFor(next, now));
+
+    [Theory]
+    [InlineData(0L, 0L)]
+    [InlineData(1L, 250L)]
+    [InlineData(249L, 250L)]
+    [InlineData(250L, 250L)]
+    [InlineData(251L, 500L)]
+    [InlineData(long.MaxValue - 1, long.MaxValue)] // "never" stays never instead of wrapping into the past
+    public void A_repeating_timer_is_moved_to_the_next_grid_point_never_earlier(long due, long expected) =>
+        Assert.Equal(expected, DeadlineScheduler.AlignUp(due, 250));
+
+    [Theory]
+    [InlineData(1_000L, 1_000L, 1_005L, 2_000L)]  // ran a little late: the next run stays on the grid (fixed rate, no drift)
+    [InlineData(1_000L, 300L, 1_001L, 1_500L)]    // an interval off the grid: the next grid point after it
+    [InlineData(1_000L, 1_000L, 5_300L, 6_500L)]  // the process was stopped for seconds: missed runs are skipped, not burst
+    public void A_repeating_timer_is_due_again_one_interval_after_it_was_due(long lastDue, long interval, long now, long expected) =>
+        Assert.Equal(expected, DeadlineScheduler.NextRepeat(lastDue, interval, now, grid: 250));
 }
 
 public sealed class DeadlineSchedulerTests
@@ -79,6 +96,44 @@ public sealed class DeadlineSchedulerTests
         var after = Volatile.Read(ref repeats);
         await Task.Delay(300, TestContext.Current.CancellationToken);
         Assert.Equal(after, Volatile.Read(ref repeats));
+    }
+
+    [Fact]
+    public async Task Repeating_timers_due_within_one_tick_fire_in_one_wakeup_and_keep_their_rate()
+    {
+        using var scheduler = new DeadlineScheduler(
+            ConfigurationFactory.ParseString("akka.scheduler { tick-duration = 100ms, shutdown-timeout = 5s }").WithFallback(ConfigurationFactory.Default()), NoLogger.Instance);
+        IScheduler s = scheduler;
+        var fires = new[] { new List<TimeSpan>(), new List<TimeSpan>() };
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelable = new Cancelable(s);
+        // Start just past a grid point (the grid is the monotonic clock's multiples of 100 ms): two timers due 30 ms
+        // apart, at 10 and 40 ms (even if this thread is held up for 50 ms), are then within one tick and both come on the next grid point, every time.
+        var grid = TimeSpan.FromMilliseconds(100).Ticks;
+        while (scheduler.HighResMonotonicClock.Ticks % grid > TimeSpan.FromMilliseconds(10).Ticks) Thread.Sleep(1);
+        var start = scheduler.HighResMonotonicClock;
+        for (var i = 0; i < 2; i++)
+        {
+            var mine = fires[i];
+            s.Advanced.ScheduleRepeatedly(TimeSpan.FromMilliseconds(10 + 30 * i), TimeSpan.FromMilliseconds(200), () =>
+            {
+                lock (fires) mine.Add(scheduler.HighResMonotonicClock);
+                lock (fires) if (fires[0].Count >= 6 && fires[1].Count >= 6) done.TrySetResult();
+            }, cancelable);
+        }
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        cancelable.Cancel();
+        List<TimeSpan> a, b;
+        lock (fires) (a, b) = ([.. fires[0]], [.. fires[1]]);
+        // Never early: the later one's first run is not before its own delay.
+        Assert.True(b[0] - start >= TimeSpan.FromMilliseconds(40), $"first run after {(b[0] - start).TotalMilliseconds} ms");
+        for (var k = 0; k < 6; k++)
+        {
+            // Run one after the other on the scheduler's thread: closer than the 30 ms their delays differ by.
+            Assert.True((b[k] - a[k]).Duration() < TimeSpan.FromMilliseconds(20), $"run {k}: {(b[k] - a[k]).TotalMilliseconds} ms apart");
+        }
+        // A fixed rate: five periods take 1 s, not 1 s plus five times the runs' own lateness.
+        Assert.InRange((a[5] - a[0]).TotalMilliseconds, 900, 1_300);
     }
 
     [Fact]

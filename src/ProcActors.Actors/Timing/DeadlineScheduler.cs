@@ -11,10 +11,17 @@ namespace ProcActors.Actors.Timing;
 /// whether or not anything is due (100 times a second by default, 10 at 100 ms), and each tick goes through the
 /// runtime's timer thread and a pool thread (it awaits <c>Task.Delay</c>): 20 context switches a second per actor
 /// system with nothing to do. Here an idle system wakes only for its own timers (a scan every 5 s; the cluster's
-/// heartbeats and gossip every second), and a timer fires when due, not on the next tick.
+/// heartbeats and gossip every second), and a one-off timer fires when due, not on the next tick.
 /// Selected with <c>akka.scheduler.implementation</c> in hocon/at-rest.hocon (the pipeline's actor system only; README).
-/// Like Akka's scheduler, due work runs on the scheduler's thread (a Tell, or a short action), a repeating timer is
-/// due again <c>interval</c> after it ran, and what is still pending at shutdown runs once then (so that asks end).
+/// Like Akka's scheduler, due work runs on the scheduler's thread (a Tell, or a short action), and what is still
+/// pending at shutdown runs once then (so that asks end).
+/// <para>
+/// Repeating timers are kept on a grid of <c>akka.scheduler.tick-duration</c>, as on Akka's wheel: each one fires at
+/// the first grid point at or after it is due (never early, at most one tick late) and then at a fixed rate, so the
+/// periodic tasks of a system wake it together. The cluster's system has eight of them a second (gossip, leader
+/// actions, reaper, two heartbeats, the pub-sub mediator's three) at six different instants; on its 250 ms grid they
+/// come in two wakeups. One-off timers (ask timeouts, a query's deadline) fire when due.
+/// </para>
 /// </summary>
 public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimeProvider, IDisposable
 {
@@ -22,6 +29,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     private readonly TimerQueue _timers = new();
     private readonly Thread _thread;
     private readonly TimeSpan _shutdownTimeout;
+    private readonly long _grid;
     private bool _stopping;
 
     // Akka's own clock (internal to Akka) read through its scheduler, whose thread starts only when something is
@@ -32,6 +40,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     {
         _clock = new HashedWheelTimerScheduler(config, log);
         _shutdownTimeout = config.GetTimeSpan("akka.scheduler.shutdown-timeout", TimeSpan.FromSeconds(5));
+        _grid = Math.Max(1, config.GetTimeSpan("akka.scheduler.tick-duration", TimeSpan.FromMilliseconds(10)).Ticks);
         _thread = new Thread(Loop) { IsBackground = true, Name = "akka-timers" };
         _thread.Start();
     }
@@ -64,6 +73,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     {
         var work = new ScheduledWork(action, interval.Ticks, cancelable is null ? null : () => cancelable.IsCancellationRequested);
         var due = DueAt(HighResMonotonicClock.Ticks, delay.Ticks);
+        if (work.Repeats) due = AlignUp(due, _grid);
         lock (_gate)
         {
             if (_stopping) throw new SchedulerException("cannot enqueue after timer shutdown");
@@ -93,7 +103,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
                 if (!work.Repeats || work.IsCancelled) continue;
                 lock (_gate)
                 {
-                    if (!_stopping) _timers.Add(work, DueAt(HighResMonotonicClock.Ticks, work.Interval));
+                    if (!_stopping) _timers.Add(work, NextRepeat(work.Due, work.Interval, HighResMonotonicClock.Ticks, _grid));
                 }
             }
             due.Clear();
@@ -105,6 +115,27 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     /// (TimeSpan.MaxValue), which must not wrap around into the past and fire at once.
     /// </summary>
     internal static long DueAt(long now, long delay) => delay > long.MaxValue - now ? long.MaxValue : now + delay;
+
+    /// <summary>The first multiple of <paramref name="grid"/> at or after <paramref name="due"/> (saturated).</summary>
+    internal static long AlignUp(long due, long grid)
+    {
+        var past = due % grid;
+        if (past == 0) return due;
+        return due > long.MaxValue - (grid - past) ? long.MaxValue : due + (grid - past);
+    }
+
+    /// <summary>
+    /// When a repeating timer that was due at <paramref name="lastDue"/> is due again: one interval later, on the grid
+    /// (a fixed rate, so a timer on the grid stays on it instead of drifting by its own run time); one interval from
+    /// <paramref name="now"/> when that is already past (the process was stopped or starved), so missed runs are
+    /// skipped rather than fired in a burst.
+    /// </summary>
+    internal static long NextRepeat(long lastDue, long interval, long now, long grid)
+    {
+        var next = DueAt(lastDue, interval);
+        if (next <= now) next = DueAt(now, interval);
+        return AlignUp(next, grid);
+    }
 
     /// <summary>Milliseconds until <paramref name="next"/>, rounded up so the thread does not wake just before it.</summary>
     internal static int WaitFor(long? next, long now)

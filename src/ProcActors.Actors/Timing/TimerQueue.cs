@@ -17,6 +17,7 @@ public sealed class TimerQueue
     public bool Add(ScheduledWork work, long due)
     {
         var earliest = NextDue is not { } next || due < next;
+        work.Due = due;
         _queue.Enqueue(work, due);
         return earliest;
     }
@@ -45,6 +46,9 @@ public sealed class ScheduledWork(Action run, long interval, Func<bool>? cancell
     public long Interval { get; } = interval;
 
     public bool Repeats => Interval > 0;
+
+    /// <summary>When it was last due (set when queued): a repeating timer's next run is computed from it.</summary>
+    public long Due { get; set; }
 
     public bool IsCancelled => cancelled?.Invoke() ?? false;
 
