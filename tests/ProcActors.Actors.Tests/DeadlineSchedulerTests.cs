@@ -108,7 +108,8 @@ public sealed class DeadlineSchedulerTests
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var cancelable = new Cancelable(s);
         // Start just past a grid point (the grid is the monotonic clock's multiples of 100 ms): two timers due 30 ms
-        // apart, at 10 and 40 ms (even if this thread is held up for 50 ms), are then within one tick and both come on the next grid point, every time.
+        // apart, at 10 and 40 ms, are then within one tick (even if this thread is held up for 50 ms) and both come
+        // on the next grid point, every time.
         var grid = TimeSpan.FromMilliseconds(100).Ticks;
         while (scheduler.HighResMonotonicClock.Ticks % grid > TimeSpan.FromMilliseconds(10).Ticks) Thread.Sleep(1);
         var start = scheduler.HighResMonotonicClock;
@@ -132,8 +133,9 @@ public sealed class DeadlineSchedulerTests
             // Run one after the other on the scheduler's thread: closer than the 30 ms their delays differ by.
             Assert.True((b[k] - a[k]).Duration() < TimeSpan.FromMilliseconds(20), $"run {k}: {(b[k] - a[k]).TotalMilliseconds} ms apart");
         }
-        // A fixed rate: five periods take 1 s, not 1 s plus five times the runs' own lateness.
-        Assert.InRange((a[5] - a[0]).TotalMilliseconds, 900, 1_300);
+        // A fixed rate: five periods take 1 s. Were each run due again 200 ms after it ran, every period would be
+        // rounded up to the next grid point: 300 ms, 1.5 s for five.
+        Assert.InRange((a[5] - a[0]).TotalMilliseconds, 900, 1_400);
     }
 
     [Fact]
