@@ -51,10 +51,11 @@ public sealed class GroupActor : ReceiveActor
         Receive<EndCycle>(msg =>
         {
             EnterCycle(msg.Cycle);
-            var stats = _tracker.EndCycle();
+            // Room for every process tracked now; those that did not live through the cycle are dropped on the way.
             var members = _members.Take(_tracker.Count, out var slots);
-            var i = 0;
-            foreach (var proc in _tracker.Procs) slots[i++] = Member(proc);
+            var fill = new MemberFill(slots);
+            var stats = _tracker.EndCycle(ref fill);
+            members.Truncate(fill.Count);
             var groupStats = stats.Count > 0 ? stats[0] : null;
             var backwards = _tracker.BackwardsCounters - _reportedBackwards;
             _reportedBackwards = _tracker.BackwardsCounters;
@@ -83,6 +84,16 @@ public sealed class GroupActor : ReceiveActor
         if (cycle == _cycle) return;
         _cycle = cycle;
         _tracker.BeginCycle();
+    }
+
+    /// <summary>Writes each live process's member view into the list being filled.</summary>
+    private ref struct MemberFill(Span<MemberView> slots) : ILiveProcVisitor
+    {
+        private readonly Span<MemberView> _slots = slots;
+
+        public int Count { get; private set; }
+
+        public void Visit(TrackedProc proc) => _slots[Count++] = Member(proc);
     }
 
     private static MemberView Member(TrackedProc proc) =>

@@ -133,18 +133,32 @@ public sealed class Tracker : IProcSink
     /// <summary>Drops the processes not observed in this cycle and returns every group's totals.</summary>
     public IReadOnlyList<GroupStats> EndCycle()
     {
+        var none = default(NoVisitor);
+        return EndCycle(ref none);
+    }
+
+    /// <summary>
+    /// Drops the processes not observed in this cycle, shows each process still tracked to
+    /// <paramref name="live"/> and returns every group's totals. One pass over the tracked processes does all three:
+    /// at 10,000 processes each pass is ~10,000 cache misses, and the caller's (the group actor's member list) reads
+    /// the same fields right after the gauges did.
+    /// </summary>
+    public IReadOnlyList<GroupStats> EndCycle<TVisitor>(scoped ref TVisitor live) where TVisitor : ILiveProcVisitor, allows ref struct
+    {
         if (_cycle >= _baselinesUntilCycle) _baselines.Clear();
+        foreach (var group in _groups.Values) group.BeginGauges();
         foreach (var (id, proc) in _procs)
         {
             if (proc.LastSeen != _cycle)
             {
                 _procs.Remove(id);
                 _exits.Depart(proc);
+                continue;
             }
+            proc.Group.AddGauges(proc);
+            live.Visit(proc);
         }
         _exits.EndCycle();
-        foreach (var group in _groups.Values) group.BeginGauges();
-        foreach (var proc in _procs.Values) proc.Group.AddGauges(proc);
 
         var result = new List<GroupStats>(_groups.Count);
         foreach (var (name, group) in _groups)
@@ -161,6 +175,13 @@ public sealed class Tracker : IProcSink
         return result;
     }
 
+    private struct NoVisitor : ILiveProcVisitor
+    {
+        public readonly void Visit(TrackedProc proc)
+        {
+        }
+    }
+
     private GroupAccumulator Group(string name)
     {
         if (!_groups.TryGetValue(name, out var group))
@@ -170,4 +191,10 @@ public sealed class Tracker : IProcSink
         }
         return group;
     }
+}
+
+/// <summary>Sees each process still tracked at the end of a cycle (<see cref="Tracker.EndCycle{TVisitor}"/>).</summary>
+public interface ILiveProcVisitor
+{
+    void Visit(TrackedProc proc);
 }

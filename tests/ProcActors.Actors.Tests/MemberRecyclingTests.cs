@@ -42,6 +42,22 @@ public sealed class MemberRecyclingTests
     }
 
     [Fact]
+    public void A_list_filled_for_more_members_than_lived_keeps_only_those_that_did()
+    {
+        var pool = new MemberListPool();
+        var list = Report(pool, 1, 2, 3, 4);
+        list.Truncate(2);
+        Assert.Equal([1, 2], list.Select(m => m.Pid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => list.Truncate(3));
+        // The dropped slots hold nothing: a refill for more members starts from empty ones.
+        list.Release();
+        var again = pool.Take(4, out var slots);
+        Assert.Same(list, again);
+        Assert.Equal(0, slots[2].Pid);
+        Assert.Null(slots[3].Name);
+    }
+
+    [Fact]
     public void A_view_republished_with_the_same_groups_recycles_nothing()
     {
         var pool = new MemberListPool();

@@ -93,6 +93,39 @@ public sealed class TrackerTests
         Assert.Equal(0, tracker.Tracker.Count);
     }
 
+    private struct Seen() : ILiveProcVisitor
+    {
+        public List<int> Pids { get; } = [];
+
+        public readonly void Visit(TrackedProc proc) => Pids.Add(proc.Id.Pid);
+    }
+
+    [Fact]
+    public void The_end_of_a_cycle_shows_exactly_the_processes_that_lived_through_it_and_their_gauges_match()
+    {
+        var tracker = new Tracker();
+        ProcSample Sample(int pid, ulong rss) => new()
+        {
+            Id = new ProcId(pid, 7), Group = "web",
+            Metrics = new ProcMetrics { Counts = All(1), Memory = new ProcMemory { ResidentBytes = rss } },
+        };
+        tracker.BeginCycle();
+        foreach (var pid in new[] { 10, 11, 12 }) tracker.Observe(Sample(pid, 100));
+        var seen = new Seen();
+        Assert.Equal(300UL, tracker.EndCycle(ref seen).Single().Memory.ResidentBytes);
+        Assert.Equal([10, 11, 12], seen.Pids.Order());
+
+        // 11 is gone: not shown, not in the gauges, and the next cycle does not bring it back.
+        tracker.BeginCycle();
+        tracker.Observe(Sample(10, 100));
+        tracker.Observe(Sample(12, 50));
+        seen = new Seen();
+        var web = tracker.EndCycle(ref seen).Single();
+        Assert.Equal([10, 12], seen.Pids.Order());
+        Assert.Equal((2, 150UL), (web.Procs, web.Memory.ResidentBytes));
+        Assert.Equal(2, tracker.Count);
+    }
+
     [Fact]
     public void Empty_groups_are_removed_only_when_asked()
     {

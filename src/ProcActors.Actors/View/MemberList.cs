@@ -60,6 +60,14 @@ public sealed class MemberList : IReadOnlyList<MemberView>
         return _items.AsSpan(0, count);
     }
 
+    /// <summary>Keeps only the first <paramref name="count"/> members filled (no stale names or command lines kept alive).</summary>
+    internal void Truncate(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Count);
+        Array.Clear(_items, count, Count - count);
+        Count = count;
+    }
+
     internal static MemberList Create(MemberListPool pool) => new(pool, 0);
 
     public struct Enumerator(MemberList list)
