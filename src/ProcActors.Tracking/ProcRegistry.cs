@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ProcActors.Procfs;
 
 namespace ProcActors.Tracking;
@@ -24,7 +26,8 @@ public sealed class ProcRegistry
     /// <summary>Looks the identity up and marks it seen in this cycle.</summary>
     public bool TryTouch(ProcId id, out string? group)
     {
-        if (_entries.TryGetValue(id, out var entry))
+        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, id);
+        if (!Unsafe.IsNullRef(ref entry))
         {
             entry.LastSeen = _cycle;
             group = entry.Group;
@@ -37,7 +40,9 @@ public sealed class ProcRegistry
     /// <summary>Marks the tracked process with this pid seen in this cycle (its stat could not be read): its identity and group.</summary>
     public (ProcId Id, string Group)? TouchByPid(int pid)
     {
-        if (!_pids.TryGetValue(pid, out var id) || _entries[id] is not { Group: { } group } entry) return null;
+        if (!_pids.TryGetValue(pid, out var id)) return null;
+        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, id);
+        if (Unsafe.IsNullRef(ref entry) || entry.Group is not { } group) return null;
         entry.LastSeen = _cycle;
         return (id, group);
     }
@@ -76,9 +81,10 @@ public sealed class ProcRegistry
         return removed;
     }
 
-    private sealed class Entry(string? group)
+    /// <summary>Held in the table itself, not in an object of its own: a scan looks up every process, one cache miss less each.</summary>
+    private struct Entry(string? group)
     {
-        public string? Group { get; } = group;
+        public readonly string? Group = group;
         public long LastSeen;
     }
 }
