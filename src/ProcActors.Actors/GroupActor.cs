@@ -97,7 +97,7 @@ public sealed class GroupActor : ReceiveActor
     }
 
     private static MemberView Member(TrackedProc proc) =>
-        new(proc.Id.Pid, proc.Id.StartTicks, proc.Static?.Name ?? string.Empty, proc.Static?.Cmdline ?? [], proc.Static?.StartTime,
+        new(proc.Id.Pid, proc.Id.StartTicks, proc.Name, proc.Cmdline, proc.StartTime,
             proc.LastDelta.CpuUserTicks + proc.LastDelta.CpuSystemTicks, proc.Latest.Memory.ResidentBytes,
             proc.LastDelta.ReadBytes + proc.LastDelta.WriteBytes, proc.Latest.Counts);
 }

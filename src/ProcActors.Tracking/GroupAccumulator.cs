@@ -59,7 +59,7 @@ internal sealed class GroupAccumulator(string name)
         _memory.ProportionalSwapBytes += m.Memory.ProportionalSwapBytes;
         _openFds += m.OpenFds;
         if (m.FdLimit > 0) _worstFdRatio = Math.Max(_worstFdRatio, (double)m.OpenFds / m.FdLimit);
-        if (proc.Static is { } facts && (_oldest is null || facts.StartTime < _oldest)) _oldest = facts.StartTime;
+        if (proc.StartTime is { } started && (_oldest is null || started < _oldest)) _oldest = started;
         _numThreads += m.NumThreads;
         _states.Add(m.States);
 
