@@ -21,6 +21,8 @@ public sealed class GroupActor : ReceiveActor
     private long _reportedBackwards;
     private readonly NodeViewStore? _recoverFrom;
     private readonly MemberListPool _members = new();
+    /// <summary>This cycle's members, written as each process is observed (while it is in the cache); reported at its end.</summary>
+    private MemberList? _filling;
 
     public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore, NodeViewStore? recoverFrom)
     {
@@ -34,9 +36,10 @@ public sealed class GroupActor : ReceiveActor
         {
             EnterCycle(msg.Cycle);
             var share = msg.Share;
+            var members = _filling!;
             foreach (ref readonly var sample in share.Samples.AsSpan(0, share.Count))
             {
-                _tracker.Observe(sample);
+                if (_tracker.Observe(sample) is { } live) members.Add(Member(live));
                 ChannelProcSink.ReleaseThreads(sample);
             }
             share.Buffers.Return(share.Samples, share.Count);
@@ -51,11 +54,22 @@ public sealed class GroupActor : ReceiveActor
         Receive<EndCycle>(msg =>
         {
             EnterCycle(msg.Cycle);
-            // Room for every process tracked now; those that did not live through the cycle are dropped on the way.
-            var members = _members.Take(_tracker.Count, out var slots);
-            var fill = new MemberFill(slots);
-            var stats = _tracker.EndCycle(ref fill);
-            members.Truncate(fill.Count);
+            var members = _filling!;
+            _filling = null;
+            IReadOnlyList<GroupStats> stats;
+            if (_tracker.LiveAsObserved)
+            {
+                stats = _tracker.EndCycle();
+            }
+            else
+            {
+                // A member written as it was observed has gone or changed since (an exit record after its sample):
+                // written again from the processes that lived through the cycle.
+                members.Restart(_tracker.Count);
+                var fill = new MemberFill(members);
+                stats = _tracker.EndCycle(ref fill);
+            }
+            members.Complete();
             var groupStats = stats.Count > 0 ? stats[0] : null;
             var backwards = _tracker.BackwardsCounters - _reportedBackwards;
             _reportedBackwards = _tracker.BackwardsCounters;
@@ -84,16 +98,16 @@ public sealed class GroupActor : ReceiveActor
         if (cycle == _cycle) return;
         _cycle = cycle;
         _tracker.BeginCycle();
+        // Room for every process tracked now and a few newcomers; a list not reported (a cycle that never ended) is
+        // filled again.
+        if (_filling is null) _filling = _members.Take(_tracker.Count);
+        else _filling.Restart(_tracker.Count);
     }
 
     /// <summary>Writes each live process's member view into the list being filled.</summary>
-    private ref struct MemberFill(Span<MemberView> slots) : ILiveProcVisitor
+    private readonly struct MemberFill(MemberList members) : ILiveProcVisitor
     {
-        private readonly Span<MemberView> _slots = slots;
-
-        public int Count { get; private set; }
-
-        public void Visit(TrackedProc proc) => _slots[Count++] = Member(proc);
+        public void Visit(TrackedProc proc) => members.Add(Member(proc));
     }
 
     private static MemberView Member(TrackedProc proc) =>

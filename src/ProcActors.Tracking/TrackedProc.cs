@@ -13,7 +13,7 @@ public sealed class TrackedProc
     /// </summary>
     private MissingParts _unknownBaselines;
 
-    internal TrackedProc(ProcId id, GroupAccumulator group, ProcStatic? facts, in ProcMetrics metrics, bool countFromStart, long cycle)
+    internal TrackedProc(ProcId id, GroupAccumulator group, ProcStatic? facts, in ProcMetrics metrics, bool countFromStart)
     {
         Id = id;
         Group = group;
@@ -23,7 +23,6 @@ public sealed class TrackedProc
         StartTime = facts?.StartTime;
         Latest = metrics;
         Latest.Threads = null;
-        LastSeen = cycle;
         CountedFromStart = countFromStart;
         FirstCounts = metrics.Counts;
         if (!countFromStart) _unknownBaselines = metrics.Missing & (MissingParts.Io | MissingParts.Threads);
@@ -73,8 +72,6 @@ public sealed class TrackedProc
 
     internal GroupAccumulator Group { get; set; }
 
-    internal long LastSeen { get; private set; }
-
     /// <summary>The threads last read; null when the process was never read with threads. Concrete, so iterating boxes nothing.</summary>
     internal Dictionary<int, TrackedThread>.ValueCollection? Threads => _threads?.Values;
 
@@ -85,10 +82,7 @@ public sealed class TrackedProc
         Group.AddCounts(earlier);
     }
 
-    /// <summary>Alive but not readable this time: kept as it was, so its next reading continues from the last.</summary>
-    internal void KeepUnread(long cycle) => LastSeen = cycle;
-
-    internal void Update(in ProcMetrics metrics, long cycle, ref int backwards)
+    internal void Update(in ProcMetrics metrics, ref int backwards)
     {
         var previous = Latest.Counts;
         var now = metrics.Counts;
@@ -133,7 +127,6 @@ public sealed class TrackedProc
             Latest.Memory.ProportionalBytes = carried.Memory.ProportionalBytes;
             Latest.Memory.ProportionalSwapBytes = carried.Memory.ProportionalSwapBytes;
         }
-        LastSeen = cycle;
         // Threads seen for the first time (after a restart, or when a process turns multi-threaded) are a baseline:
         // which of them are new cannot be told. Later newcomers were born since the last scan and count in full.
         if ((metrics.Missing & MissingParts.Threads) != 0) return;

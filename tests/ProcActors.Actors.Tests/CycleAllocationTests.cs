@@ -26,6 +26,7 @@ public sealed class CycleAllocationTests
         var names = Enumerable.Range(0, Groups).Select(g => $"g{g}").ToArray();
         var trackers = names.ToDictionary(n => n, _ => new Tracker(), StringComparer.Ordinal);
         var pools = names.ToDictionary(n => n, _ => new MemberListPool(), StringComparer.Ordinal);
+        var filling = new Dictionary<string, MemberList>(StringComparer.Ordinal);
         var store = new NodeViewStore(NodeView.Empty("n", 100));
         var assembler = new CycleAssembler(store.Current);
         var threads = new ThreadSample[4];
@@ -39,11 +40,18 @@ public sealed class CycleAllocationTests
             if (!_begun.Contains(share.Group))
             {
                 tracker.BeginCycle();
+                filling[share.Group] = pools[share.Group].Take(tracker.Count);
                 _begun.Add(share.Group);
             }
+            // As the group actor does: each member written as its process is observed.
+            var members = filling[share.Group];
             foreach (ref readonly var sample in share.Samples.AsSpan(0, share.Count))
             {
-                tracker.Observe(sample);
+                if (tracker.Observe(sample) is { } proc)
+                {
+                    members.Add(new MemberView(proc.Id.Pid, proc.Id.StartTicks, proc.Static?.Name ?? "", proc.Static?.Cmdline ?? [], null,
+                        proc.LastDelta.CpuUserTicks, proc.Latest.Memory.ResidentBytes, 0, proc.Latest.Counts));
+                }
                 ChannelProcSink.ReleaseThreads(sample);
             }
             share.Buffers.Return(share.Samples, share.Count);
@@ -94,11 +102,11 @@ public sealed class CycleAllocationTests
             foreach (var name in names)
             {
                 var tracker = trackers[name];
+                Assert.True(tracker.LiveAsObserved);
                 var stats = tracker.EndCycle();
-                var members = pools[name].Take(tracker.Count, out var slots);
-                var k = 0;
-                foreach (var proc in tracker.Procs) slots[k++] = new MemberView(proc.Id.Pid, proc.Id.StartTicks, proc.Static?.Name ?? "", proc.Static?.Cmdline ?? [], null,
-                    proc.LastDelta.CpuUserTicks, proc.Latest.Memory.ResidentBytes, 0, proc.Latest.Counts);
+                var members = filling[name];
+                members.Complete();
+                Assert.Equal(stats[0].Procs, members.Count);
                 assembler.Add(new GroupReport(cycle, name, stats[0], members, 0));
             }
             store.Publish(assembler.Close(new CycleClosed(end!, Groups))!);

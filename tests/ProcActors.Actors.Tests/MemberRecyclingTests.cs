@@ -10,8 +10,9 @@ public sealed class MemberRecyclingTests
 
     private static MemberList Report(MemberListPool pool, params int[] pids)
     {
-        var list = pool.Take(pids.Length, out var slots);
-        for (var i = 0; i < pids.Length; i++) slots[i] = Member(pids[i]);
+        var list = pool.Take(pids.Length);
+        foreach (var pid in pids) list.Add(Member(pid));
+        list.Complete();
         return list;
     }
 
@@ -42,19 +43,49 @@ public sealed class MemberRecyclingTests
     }
 
     [Fact]
-    public void A_list_filled_for_more_members_than_lived_keeps_only_those_that_did()
+    public void A_list_filled_again_for_fewer_members_keeps_only_those()
     {
         var pool = new MemberListPool();
         var list = Report(pool, 1, 2, 3, 4);
-        list.Truncate(2);
-        Assert.Equal([1, 2], list.Select(m => m.Pid));
-        Assert.Throws<ArgumentOutOfRangeException>(() => list.Truncate(3));
-        // The dropped slots hold nothing: a refill for more members starts from empty ones.
         list.Release();
-        var again = pool.Take(4, out var slots);
+        var again = pool.Take(4);
         Assert.Same(list, again);
-        Assert.Equal(0, slots[2].Pid);
-        Assert.Null(slots[3].Name);
+        again.Add(Member(5));
+        again.Add(Member(6));
+        again.Complete();
+        Assert.Equal([5, 6], again.Select(m => m.Pid));
+        // The slots the first filling left hold nothing: no stale names or command lines kept alive.
+        Assert.Equal(0, again.Storage[2].Pid);
+        Assert.Null(again.Storage[3].Name);
+    }
+
+    [Fact]
+    public void A_filling_restarted_within_a_cycle_clears_what_either_filling_left()
+    {
+        var pool = new MemberListPool();
+        var list = Report(pool, 1, 2);
+        list.Release();
+        var again = pool.Take(8);
+        Assert.Same(list, again);
+        // Written as observed, then written again from the processes that lived (an exit record came late).
+        foreach (var pid in new[] { 3, 4, 5 }) again.Add(Member(pid));
+        again.Restart(8);
+        again.Add(Member(4));
+        again.Complete();
+        Assert.Equal([4], again.Select(m => m.Pid));
+        Assert.Equal(0, again.Storage[1].Pid);
+        Assert.Equal(0, again.Storage[2].Pid);
+    }
+
+    [Fact]
+    public void A_list_grows_past_the_room_it_was_taken_with()
+    {
+        var pool = new MemberListPool();
+        var pids = Enumerable.Range(1, 40).ToArray();
+        var list = pool.Take(2);
+        foreach (var pid in pids) list.Add(Member(pid));
+        list.Complete();
+        Assert.Equal(pids, list.Select(m => m.Pid));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using ProcActors.Testing;
 using ProcActors.Procfs;
+using ProcActors.Tracking.Exits;
 
 namespace ProcActors.Tracking.Tests;
 
@@ -124,6 +125,77 @@ public sealed class TrackerTests
         Assert.Equal([10, 12], seen.Pids.Order());
         Assert.Equal((2, 150UL), (web.Procs, web.Memory.ResidentBytes));
         Assert.Equal(2, tracker.Count);
+    }
+
+    private static ProcSample Web(int pid, ulong rss, ulong counts = 1, SampleKind kind = SampleKind.Read) => new()
+    {
+        Id = new ProcId(pid, 7), Group = "web", Kind = kind,
+        Metrics = new ProcMetrics { Counts = All(counts), Memory = new ProcMemory { ResidentBytes = rss }, NumThreads = 1 },
+    };
+
+    [Fact]
+    public void Each_process_that_lives_through_a_cycle_is_returned_once_by_the_sample_that_made_it_live()
+    {
+        var tracker = new Tracker();
+        tracker.BeginCycle();
+        Assert.Equal(10, tracker.Observe(Web(10, 100))?.Id.Pid);
+        Assert.Null(tracker.Observe(Web(11, 100, kind: SampleKind.Unread)));   // not tracked: nothing to keep
+        Assert.Equal(12, tracker.Observe(Web(12, 100))?.Id.Pid);
+        tracker.EndCycle();
+
+        tracker.BeginCycle();
+        Assert.Equal(10, tracker.Observe(Web(10, 100, kind: SampleKind.Unread))?.Id.Pid);   // kept as it was: live
+        Assert.Null(tracker.Observe(Web(12, 100, 2, SampleKind.Leaving)));   // counted, then gone to another group
+        Assert.True(tracker.LiveAsObserved);
+        var web = tracker.EndCycle().Single();
+        Assert.Equal((1, 100UL), (web.Procs, web.Memory.ResidentBytes));
+        Assert.Equal(1, tracker.Count);
+    }
+
+    [Fact]
+    public void An_exit_record_after_the_sample_takes_the_process_out_of_the_gauges_and_the_live_processes()
+    {
+        var tracker = new Tracker();
+        tracker.BeginCycle();
+        foreach (var pid in new[] { 10, 11, 12 }) tracker.Observe(Web(pid, 100));
+        tracker.EndCycle();
+
+        tracker.BeginCycle();
+        foreach (var pid in new[] { 10, 11, 12 }) Assert.NotNull(tracker.Observe(Web(pid, 100, 2)));
+        Assert.True(tracker.LiveAsObserved);
+        tracker.ObserveExit(new ProcExit { Kind = ExitKind.Process, Group = "web", Pid = 11, Tracked = new ProcId(11, 7), Tasks = 1 });
+        Assert.False(tracker.LiveAsObserved);
+        var seen = new Seen();
+        var web = tracker.EndCycle(ref seen).Single();
+        Assert.Equal([10, 12], seen.Pids.Order());
+        Assert.Equal((2, 200UL), (web.Procs, web.Memory.ResidentBytes));
+        // Its counts stay: the three counted one tick each of user CPU in the second cycle.
+        Assert.Equal(3UL, web.Counts.CpuUserTicks);
+
+        // The next cycle starts clean.
+        tracker.BeginCycle();
+        Assert.True(tracker.LiveAsObserved);
+        tracker.Observe(Web(10, 100, 3));
+        tracker.Observe(Web(12, 100, 3));
+        Assert.Equal((2, 200UL), (tracker.EndCycle().Single().Procs, tracker.EndCycle().Single().Memory.ResidentBytes));
+    }
+
+    [Fact]
+    public void A_second_sample_in_one_cycle_leaves_its_latest_reading_in_the_gauges_once()
+    {
+        var tracker = new Tracker();
+        tracker.BeginCycle();
+        tracker.Observe(Web(10, 100));
+        tracker.Observe(Web(12, 50));
+        tracker.EndCycle();
+
+        tracker.BeginCycle();
+        Assert.NotNull(tracker.Observe(Web(10, 100, 2)));
+        Assert.Null(tracker.Observe(Web(10, 300, 3)));
+        tracker.Observe(Web(12, 50, 2));
+        Assert.False(tracker.LiveAsObserved);
+        var web = tracker.EndCycle().Single();
+        Assert.Equal((2, 350UL), (web.Procs, web.Memory.ResidentBytes));
     }
 
     [Fact]

@@ -13,6 +13,8 @@ public sealed class MemberList : IReadOnlyList<MemberView>
 {
     private readonly MemberListPool? _pool;
     private MemberView[] _items;
+    /// <summary>Slots written by an earlier filling and not cleared yet.</summary>
+    private int _filledBefore;
 
     private MemberList(MemberListPool? pool, int capacity)
     {
@@ -26,6 +28,7 @@ public sealed class MemberList : IReadOnlyList<MemberView>
         var list = new MemberList(null, members.Length);
         members.CopyTo(list._items);
         list.Count = members.Length;
+        list._filledBefore = members.Length;
         return list;
     }
 
@@ -35,6 +38,9 @@ public sealed class MemberList : IReadOnlyList<MemberView>
 
     public MemberView this[int index] =>
         (uint)index < (uint)Count ? _items[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <summary>The whole array, filled or not (tests: what a filling leaves behind).</summary>
+    internal ReadOnlySpan<MemberView> Storage => _items;
 
     /// <summary>In its pool's free list: a second release of the same list is ignored.</summary>
     internal bool Pooled { get; set; }
@@ -51,21 +57,37 @@ public sealed class MemberList : IReadOnlyList<MemberView>
 
     IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<MemberView>)this).GetEnumerator();
 
-    /// <summary>Starts filling a list of <paramref name="count"/> members: the array is kept when it fits.</summary>
-    internal Span<MemberView> Fill(int count)
+    /// <summary>
+    /// Starts filling the list again, one member at a time, for about <paramref name="capacity"/> members: the array is
+    /// kept when it fits. The members of the previous filling are overwritten, and <see cref="Complete"/> clears those
+    /// left beyond the new count (no stale names or command lines kept alive).
+    /// </summary>
+    internal void Restart(int capacity)
     {
-        if (_items.Length < count || _items.Length > 2 * count + 64) _items = new MemberView[count + count / 4 + 4];
-        else if (count < Count) Array.Clear(_items, count, Count - count); // no stale names or command lines kept alive
-        Count = count;
-        return _items.AsSpan(0, count);
+        if (_items.Length < capacity || _items.Length > 2 * capacity + 64)
+        {
+            _items = new MemberView[capacity + capacity / 4 + 4];
+            _filledBefore = 0;
+        }
+        else
+        {
+            _filledBefore = Math.Max(_filledBefore, Count);
+        }
+        Count = 0;
     }
 
-    /// <summary>Keeps only the first <paramref name="count"/> members filled (no stale names or command lines kept alive).</summary>
-    internal void Truncate(int count)
+    /// <summary>Adds a member to the list being filled, growing it when full.</summary>
+    internal void Add(in MemberView member)
     {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Count);
-        Array.Clear(_items, count, Count - count);
-        Count = count;
+        if (Count == _items.Length) Array.Resize(ref _items, 2 * Count + 4);
+        _items[Count++] = member;
+    }
+
+    /// <summary>Ends a filling: the slots of an earlier, longer filling are cleared.</summary>
+    internal void Complete()
+    {
+        if (_filledBefore > Count) Array.Clear(_items, Count, _filledBefore - Count);
+        _filledBefore = Count;
     }
 
     internal static MemberList Create(MemberListPool pool) => new(pool, 0);
@@ -81,7 +103,7 @@ public sealed class MemberList : IReadOnlyList<MemberView>
 }
 
 /// <summary>
-/// The member lists of one group: taken by its group actor at the end of a cycle, returned by the store when no view
+/// The member lists of one group: taken by its group actor at the start of a cycle and filled as the group's processes are observed, returned by the store when no view
 /// holding them can be read any more. A few lists per group circulate (the view served, the one before it, the one
 /// being filled); a list not returned (a view dropped, an actor restarted) is left to the GC.
 /// </summary>
@@ -91,8 +113,8 @@ public sealed class MemberListPool
     private readonly Stack<MemberList> _free = new(MaxKept);
     private readonly Lock _lock = new();
 
-    /// <summary>A list holding exactly the members written into the returned span.</summary>
-    public MemberList Take(int count, out Span<MemberView> members)
+    /// <summary>A list to fill (<see cref="MemberList.Add"/>, then <see cref="MemberList.Complete"/>), with room for about <paramref name="capacity"/> members.</summary>
+    public MemberList Take(int capacity)
     {
         MemberList? list;
         lock (_lock)
@@ -100,7 +122,7 @@ public sealed class MemberListPool
             if (_free.TryPop(out list)) list.Pooled = false;
         }
         list ??= MemberList.Create(this);
-        members = list.Fill(count);
+        list.Restart(capacity);
         return list;
     }
 
