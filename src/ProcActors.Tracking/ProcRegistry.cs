@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using ProcActors.Procfs;
 
 namespace ProcActors.Tracking;
@@ -11,7 +10,7 @@ namespace ProcActors.Tracking;
 /// </summary>
 public sealed class ProcRegistry
 {
-    private readonly Dictionary<ProcId, Entry> _entries = [];
+    private readonly ScanOrderTable<Entry> _entries = new();
     private readonly Dictionary<int, ProcId> _pids = [];
     private long _cycle;
 
@@ -21,12 +20,16 @@ public sealed class ProcRegistry
     /// <summary>Number of pids held: never more than <see cref="Count"/>.</summary>
     public int PidCount => _pids.Count;
 
-    public void BeginCycle() => _cycle++;
+    public void BeginCycle()
+    {
+        _cycle++;
+        _entries.Tidy();
+    }
 
     /// <summary>Looks the identity up and marks it seen in this cycle.</summary>
     public bool TryTouch(ProcId id, out string? group)
     {
-        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, id);
+        ref var entry = ref _entries.Find(id);
         if (!Unsafe.IsNullRef(ref entry))
         {
             entry.LastSeen = _cycle;
@@ -41,7 +44,7 @@ public sealed class ProcRegistry
     public (ProcId Id, string Group)? TouchByPid(int pid)
     {
         if (!_pids.TryGetValue(pid, out var id)) return null;
-        ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, id);
+        ref var entry = ref _entries.Find(id);
         if (Unsafe.IsNullRef(ref entry) || entry.Group is not { } group) return null;
         entry.LastSeen = _cycle;
         return (id, group);
@@ -52,16 +55,18 @@ public sealed class ProcRegistry
     {
         group = null;
         if (!_pids.TryGetValue(pid, out id)) return false;
-        group = _entries[id].Group;
+        group = _entries.Get(id).Group;
         return true;
     }
 
     /// <summary>Registers a process seen in this cycle, under a group or, with null, as ignored. A reused pid replaces its old identity.</summary>
     public void Add(ProcId id, string? group)
     {
-        if (_pids.TryGetValue(id.Pid, out var old) && old != id) _entries.Remove(old);
+        if (_pids.TryGetValue(id.Pid, out var old) && old != id) _entries.Remove(old, out _);
         _pids[id.Pid] = id;
-        _entries[id] = new Entry(group) { LastSeen = _cycle };
+        ref var entry = ref _entries.Get(id);
+        if (Unsafe.IsNullRef(ref entry)) _entries.Add(id, new Entry(group) { LastSeen = _cycle });
+        else entry = new Entry(group) { LastSeen = _cycle };
     }
 
     /// <summary>Stops tracking a process but remembers it, so it is not read again while it lives.</summary>
@@ -71,10 +76,11 @@ public sealed class ProcRegistry
     public int EndCycle()
     {
         var removed = 0;
-        foreach (var (id, entry) in _entries)
+        for (var slot = 0; slot < _entries.Slots; slot++)
         {
-            if (entry.LastSeen == _cycle) continue;
-            _entries.Remove(id);
+            if (!_entries.IsLive(slot) || _entries.ValueAt(slot).LastSeen == _cycle) continue;
+            var id = _entries.IdAt(slot);
+            _entries.RemoveAt(slot);
             if (_pids.TryGetValue(id.Pid, out var current) && current == id) _pids.Remove(id.Pid);
             removed++;
         }

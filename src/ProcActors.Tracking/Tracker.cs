@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using ProcActors.Procfs;
 using ProcActors.Tracking.Exits;
 
@@ -20,7 +19,7 @@ namespace ProcActors.Tracking;
 /// </summary>
 public sealed class Tracker : IProcSink
 {
-    private readonly Dictionary<ProcId, Slot> _procs = [];
+    private readonly ScanOrderTable<Slot> _procs = new();
     private readonly Dictionary<string, GroupAccumulator> _groups = new(StringComparer.Ordinal);
     private readonly Dictionary<ProcId, ProcCounts> _baselines = [];
     /// <summary>Restored baselines not claimed by the end of this cycle belong to processes that exited meanwhile.</summary>
@@ -60,6 +59,7 @@ public sealed class Tracker : IProcSink
     {
         _cycle++;
         _liveChanged = false;
+        _procs.Tidy();
         _exits.BeginCycle();
         foreach (var group in _groups.Values) group.BeginGauges();
     }
@@ -93,9 +93,10 @@ public sealed class Tracker : IProcSink
         accumulator.AddCounts(counts);
         foreach (var (thread, threadTotals) in threadCounts) accumulator.AddThreadCounts(thread, threadTotals);
         var backwards = 0;
-        foreach (var (_, slot) in _procs)
+        for (var i = 0; i < _procs.Slots; i++)
         {
-            var proc = slot.Proc;
+            if (!_procs.IsLive(i)) continue;
+            var proc = _procs.ValueAt(i).Proc;
             if (proc.CountedFromStart || !ReferenceEquals(proc.Group, accumulator)) continue;
             if (baselines.TryGetValue(proc.Id, out var saved)) proc.AddEarlier(CountsMath.Delta(proc.FirstCounts, saved, ref backwards));
             else if (savedScanUptimeTicks is { } uptime && proc.Id.StartTicks > uptime) proc.AddEarlier(proc.FirstCounts);
@@ -115,7 +116,7 @@ public sealed class Tracker : IProcSink
         // Its exit record came first (a zombie, or a sample read just before the exit): the record counted it all.
         if (_exits.Remembered > 0 && _exits.HasExited(sample.Id)) return null;
         var backwards = 0;
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_procs, sample.Id);
+        ref var slot = ref _procs.Find(sample.Id);
         TrackedProc proc;
         if (!Unsafe.IsNullRef(ref slot))
         {
@@ -135,7 +136,7 @@ public sealed class Tracker : IProcSink
             BackwardsCounters += backwards;
             if (sample.Kind == SampleKind.Leaving)
             {
-                _procs.Remove(sample.Id);
+                _procs.Remove(sample.Id, out _);
                 return null;
             }
             if (!first) return null;
@@ -204,11 +205,13 @@ public sealed class Tracker : IProcSink
             foreach (var group in _groups.Values) group.BeginGauges();
         }
         // One pass over the table's entries: the processes themselves are read only to be shown or gauged again.
-        foreach (var (id, slot) in _procs)
+        for (var i = 0; i < _procs.Slots; i++)
         {
+            if (!_procs.IsLive(i)) continue;
+            var slot = _procs.ValueAt(i);
             if (slot.LastSeen != _cycle)
             {
-                _procs.Remove(id);
+                _procs.RemoveAt(i);
                 _exits.Depart(slot.Proc);
                 continue;
             }
@@ -242,13 +245,13 @@ public sealed class Tracker : IProcSink
     /// <summary>The processes a tracker holds now; iterating them allocates nothing.</summary>
     public readonly struct ProcCollection : IReadOnlyCollection<TrackedProc>
     {
-        private readonly Dictionary<ProcId, Slot> _procs;
+        private readonly ScanOrderTable<Slot> _procs;
 
-        internal ProcCollection(Dictionary<ProcId, Slot> procs) => _procs = procs;
+        internal ProcCollection(ScanOrderTable<Slot> procs) => _procs = procs;
 
         public int Count => _procs.Count;
 
-        public Enumerator GetEnumerator() => new(_procs.Values.GetEnumerator());
+        public Enumerator GetEnumerator() => new(_procs);
 
         IEnumerator<TrackedProc> IEnumerable<TrackedProc>.GetEnumerator() => GetEnumerator();
 
@@ -256,19 +259,33 @@ public sealed class Tracker : IProcSink
 
         public struct Enumerator : IEnumerator<TrackedProc>
         {
-            private Dictionary<ProcId, Slot>.ValueCollection.Enumerator _inner;
+            private readonly ScanOrderTable<Slot> _procs;
+            private int _slot;
 
-            internal Enumerator(Dictionary<ProcId, Slot>.ValueCollection.Enumerator inner) => _inner = inner;
+            internal Enumerator(ScanOrderTable<Slot> procs)
+            {
+                _procs = procs;
+                _slot = -1;
+            }
 
-            public readonly TrackedProc Current => _inner.Current.Proc;
+            public readonly TrackedProc Current => _procs.ValueAt(_slot).Proc;
 
             readonly object IEnumerator.Current => Current;
 
-            public bool MoveNext() => _inner.MoveNext();
+            public bool MoveNext()
+            {
+                while (++_slot < _procs.Slots)
+                {
+                    if (_procs.IsLive(_slot)) return true;
+                }
+                return false;
+            }
 
-            public void Dispose() => _inner.Dispose();
+            public readonly void Dispose()
+            {
+            }
 
-            void IEnumerator.Reset() => throw new NotSupportedException();
+            void IEnumerator.Reset() => _slot = -1;
         }
     }
 

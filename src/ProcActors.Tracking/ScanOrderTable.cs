@@ -1,0 +1,157 @@
+using System.Runtime.CompilerServices;
+using ProcActors.Procfs;
+
+namespace ProcActors.Tracking;
+
+/// <summary>
+/// Processes by identity, kept in the order the scan meets them. A scan lists /proc in the same order every time
+/// (and a group actor sees its share in that order), so each lookup first tries the entry after the one found last
+/// and only then the hash index: a steady table is read front to back like an array, without a hash or a random
+/// access per process (at 10,000 processes the scanner's and the trackers' dictionary lookups were a fifth of the
+/// pipeline's profile). Newcomers are added at the end, so each costs the scan two lookups through the index (itself
+/// and the one after it); once a scan needed the index for more than one lookup in 16, <see cref="Tidy"/> lays the
+/// entries out again in the order that scan met them. Not thread-safe.
+/// </summary>
+internal sealed class ScanOrderTable<T>
+{
+    private Entry[] _entries = new Entry[16];
+    /// <summary>The array the next rebuild lays the entries out in: the two take turns, so a rebuild allocates nothing.</summary>
+    private Entry[] _spare = [];
+    private readonly Dictionary<ProcId, int> _index = [];
+    /// <summary>Slots in use, live or emptied: [0, _used).</summary>
+    private int _used;
+    /// <summary>Where the scan is: the next lookup tries this slot first.</summary>
+    private int _next;
+    /// <summary>The slots the lookups of this scan found, in order: the layout of the next rebuild.</summary>
+    private int[] _met = new int[16];
+    private int _metCount;
+    /// <summary>Lookups of this scan that needed the index.</summary>
+    private int _misses;
+
+    public int Count => _index.Count;
+
+    /// <summary>Slots to go through with <see cref="IsLive"/>, <see cref="IdAt"/> and <see cref="ValueAt"/>.</summary>
+    public int Slots => _used;
+
+    /// <summary>The value held for <paramref name="id"/>, or a null reference (<see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>), as the scan meets it.</summary>
+    public ref T Find(ProcId id)
+    {
+        var at = _next;
+        if ((uint)at >= (uint)_used || !_entries[at].Live || _entries[at].Id != id)
+        {
+            if (!_index.TryGetValue(id, out at)) return ref Unsafe.NullRef<T>();
+            _misses++;
+        }
+        _next = at + 1;
+        Met(at);
+        return ref _entries[at].Value;
+    }
+
+    /// <summary>The value held for <paramref name="id"/>, or a null reference, for a lookup outside the scan's order (moves nothing).</summary>
+    public ref T Get(ProcId id)
+    {
+        if (!_index.TryGetValue(id, out var at)) return ref Unsafe.NullRef<T>();
+        return ref _entries[at].Value;
+    }
+
+    /// <summary>Adds a value for an identity the table does not hold.</summary>
+    public ref T Add(ProcId id, T value)
+    {
+        if (_used == _entries.Length) Array.Resize(ref _entries, _entries.Length * 2);
+        var at = _used++;
+        _index.Add(id, at);
+        _entries[at] = new Entry { Id = id, Live = true, Value = value };
+        Met(at);
+        return ref _entries[at].Value;
+    }
+
+    public bool Remove(ProcId id, out T value)
+    {
+        if (!_index.Remove(id, out var at))
+        {
+            value = default!;
+            return false;
+        }
+        value = Empty(at);
+        return true;
+    }
+
+    public bool IsLive(int slot) => _entries[slot].Live;
+
+    public ProcId IdAt(int slot) => _entries[slot].Id;
+
+    public ref T ValueAt(int slot) => ref _entries[slot].Value;
+
+    /// <summary>Removes the live entry in <paramref name="slot"/> (while going through the slots).</summary>
+    public void RemoveAt(int slot)
+    {
+        _index.Remove(_entries[slot].Id);
+        Empty(slot);
+    }
+
+    /// <summary>
+    /// Before a scan: when the last one needed the index too often (or a quarter of the slots are empty), the entries
+    /// are laid out again in the order it met them, those it did not meet after them; the scan starts from the first.
+    /// </summary>
+    public void Tidy()
+    {
+        if (_misses > Math.Max(8, _index.Count / 16) || _used - _index.Count > Math.Max(16, _used / 4)) Rebuild();
+        while (_used > 0 && !_entries[_used - 1].Live) _used--;
+        _next = 0;
+        _metCount = 0;
+        _misses = 0;
+    }
+
+    private void Met(int slot)
+    {
+        if (_metCount == _met.Length)
+        {
+            // Lookups without a Tidy between them: the order of the first ones is enough to lay the table out.
+            if (_met.Length >= 4 * Math.Max(16, _used)) return;
+            Array.Resize(ref _met, _met.Length * 2);
+        }
+        _met[_metCount++] = slot;
+    }
+
+    private void Rebuild()
+    {
+        if (_spare.Length < _index.Count || _spare.Length > 2 * _entries.Length) _spare = new Entry[_entries.Length];
+        var laid = _spare;
+        var count = 0;
+        // Each live entry once, in the order met (an entry met twice, or emptied since, is skipped: taken entries are
+        // marked so in the old array).
+        for (var i = 0; i < _metCount; i++)
+        {
+            ref var entry = ref _entries[_met[i]];
+            if (!entry.Live) continue;
+            laid[count++] = entry;
+            entry.Live = false;
+        }
+        for (var i = 0; i < _used; i++)
+        {
+            if (_entries[i].Live) laid[count++] = _entries[i];
+        }
+        // The old array is the next rebuild's: emptied, so that it holds nothing reachable.
+        Array.Clear(_entries, 0, _used);
+        _spare = _entries;
+        _entries = laid;
+        _used = count;
+        for (var i = 0; i < count; i++) _index[laid[i].Id] = i;
+    }
+
+    private T Empty(int slot)
+    {
+        ref var entry = ref _entries[slot];
+        var value = entry.Value;
+        // Nothing stays reachable from an empty slot.
+        entry = default;
+        return value;
+    }
+
+    private struct Entry
+    {
+        public ProcId Id;
+        public bool Live;
+        public T Value;
+    }
+}
