@@ -21,7 +21,7 @@ public sealed class GroupActor : ReceiveActor
     private long _reportedBackwards;
     private readonly NodeViewStore? _recoverFrom;
     private readonly MemberListPool _members = new();
-    /// <summary>This cycle's members, written as each process is observed (while it is in the cache); reported at its end.</summary>
+    /// <summary>This cycle's members, written as each process is observed (in the cache); reported at its end.</summary>
     private MemberList? _filling;
 
     public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore, NodeViewStore? recoverFrom)

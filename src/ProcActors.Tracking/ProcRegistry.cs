@@ -55,7 +55,9 @@ public sealed class ProcRegistry
     {
         group = null;
         if (!_pids.TryGetValue(pid, out id)) return false;
-        group = _entries.Get(id).Group;
+        ref var entry = ref _entries.Get(id);
+        if (Unsafe.IsNullRef(ref entry)) return false;
+        group = entry.Group;
         return true;
     }
 

@@ -49,7 +49,7 @@ public sealed class CycleAllocationTests
             {
                 if (tracker.Observe(sample) is { } proc)
                 {
-                    members.Add(new MemberView(proc.Id.Pid, proc.Id.StartTicks, proc.Static?.Name ?? "", proc.Static?.Cmdline ?? [], null,
+                    members.Add(new MemberView(proc.Id.Pid, proc.Id.StartTicks, proc.Name, proc.Cmdline, null,
                         proc.LastDelta.CpuUserTicks, proc.Latest.Memory.ResidentBytes, 0, proc.Latest.Counts));
                 }
                 ChannelProcSink.ReleaseThreads(sample);

@@ -103,9 +103,10 @@ public sealed class MemberList : IReadOnlyList<MemberView>
 }
 
 /// <summary>
-/// The member lists of one group: taken by its group actor at the start of a cycle and filled as the group's processes are observed, returned by the store when no view
-/// holding them can be read any more. A few lists per group circulate (the view served, the one before it, the one
-/// being filled); a list not returned (a view dropped, an actor restarted) is left to the GC.
+/// The member lists of one group: taken by its group actor at the start of a cycle and filled as the group's processes
+/// are observed, returned by the store when no view holding them can be read any more. A few lists per group
+/// circulate (the view served, the one before it, the one being filled); a list not returned (a view dropped, an actor
+/// restarted) is left to the GC.
 /// </summary>
 public sealed class MemberListPool
 {
