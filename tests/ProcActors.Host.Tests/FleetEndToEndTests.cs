@@ -87,8 +87,13 @@ public sealed class FleetEndToEndTests : IAsyncDisposable
         }, "the three hosts' groups through the CLI");
         for (var i = 0; i < 3; i++) Assert.Contains(rows, r => r.Node == Node(i) && r.Group == Comms[i]);
 
-        // /metrics/fleet of any node serves every host's group series under a node label.
-        var fleetMetrics = await _agents[1]!.ScrapeAsync("/metrics/fleet");
+        // /metrics/fleet of any node serves every host's group series under a node label. Each node keeps its own fleet
+        // view: the second may get the third's summary a cycle after the third node lists all three.
+        var fleetMetrics = await UntilAsync(async () =>
+        {
+            var scraped = await _agents[1]!.ScrapeAsync("/metrics/fleet");
+            return Enumerable.Range(0, 3).All(i => scraped.Has("namedprocess_namegroup_num_procs", "node", Node(i), "groupname", Comms[i])) ? scraped : null;
+        }, "every host's groups in the second node's /metrics/fleet");
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(1, fleetMetrics.Value("namedprocess_namegroup_num_procs", "node", Node(i), "groupname", Comms[i]));
