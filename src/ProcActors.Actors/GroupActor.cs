@@ -20,9 +20,7 @@ public sealed class GroupActor : ReceiveActor
     private long _cycle = -1;
     private long _reportedBackwards;
     private readonly NodeViewStore? _recoverFrom;
-    private readonly MemberListPool _members = new();
-    /// <summary>This cycle's members, written as each process is observed (in the cache); reported at its end.</summary>
-    private MemberList? _filling;
+    private readonly CycleMembers _members = new();
 
     public GroupActor(string group, IActorRef aggregator, bool removeEmptyGroups, GroupRestore? restore, NodeViewStore? recoverFrom)
     {
@@ -36,10 +34,9 @@ public sealed class GroupActor : ReceiveActor
         {
             EnterCycle(msg.Cycle);
             var share = msg.Share;
-            var members = _filling!;
             foreach (ref readonly var sample in share.Samples.AsSpan(0, share.Count))
             {
-                if (_tracker.Observe(sample) is { } live) members.Add(Member(live));
+                _members.Observed(_tracker.Observe(sample));
                 ChannelProcSink.ReleaseThreads(sample);
             }
             share.Buffers.Return(share.Samples, share.Count);
@@ -54,22 +51,7 @@ public sealed class GroupActor : ReceiveActor
         Receive<EndCycle>(msg =>
         {
             EnterCycle(msg.Cycle);
-            var members = _filling!;
-            _filling = null;
-            IReadOnlyList<GroupStats> stats;
-            if (_tracker.LiveAsObserved)
-            {
-                stats = _tracker.EndCycle();
-            }
-            else
-            {
-                // A member written as it was observed has gone or changed since (an exit record after its sample):
-                // written again from the processes that lived through the cycle.
-                members.Restart(_tracker.Count);
-                var fill = new MemberFill(members);
-                stats = _tracker.EndCycle(ref fill);
-            }
-            members.Complete();
+            var (stats, members) = _members.End(_tracker);
             var groupStats = stats.Count > 0 ? stats[0] : null;
             var backwards = _tracker.BackwardsCounters - _reportedBackwards;
             _reportedBackwards = _tracker.BackwardsCounters;
@@ -98,20 +80,6 @@ public sealed class GroupActor : ReceiveActor
         if (cycle == _cycle) return;
         _cycle = cycle;
         _tracker.BeginCycle();
-        // Room for every process tracked now and a few newcomers; a list not reported (a cycle that never ended) is
-        // filled again.
-        if (_filling is null) _filling = _members.Take(_tracker.Count);
-        else _filling.Restart(_tracker.Count);
+        _members.Begin(_tracker.Count);
     }
-
-    /// <summary>Writes each live process's member view into the list being filled.</summary>
-    private readonly struct MemberFill(MemberList members) : ILiveProcVisitor
-    {
-        public void Visit(TrackedProc proc) => members.Add(Member(proc));
-    }
-
-    private static MemberView Member(TrackedProc proc) =>
-        new(proc.Id.Pid, proc.Id.StartTicks, proc.Name, proc.Cmdline, proc.StartTime,
-            proc.LastDelta.CpuUserTicks + proc.LastDelta.CpuSystemTicks, proc.Latest.Memory.ResidentBytes,
-            proc.LastDelta.ReadBytes + proc.LastDelta.WriteBytes, proc.Latest.Counts);
 }

@@ -25,8 +25,7 @@ public sealed class CycleAllocationTests
         var delivered = new List<SampleShare>();
         var names = Enumerable.Range(0, Groups).Select(g => $"g{g}").ToArray();
         var trackers = names.ToDictionary(n => n, _ => new Tracker(), StringComparer.Ordinal);
-        var pools = names.ToDictionary(n => n, _ => new MemberListPool(), StringComparer.Ordinal);
-        var filling = new Dictionary<string, MemberList>(StringComparer.Ordinal);
+        var members = names.ToDictionary(n => n, _ => new CycleMembers(), StringComparer.Ordinal);
         var store = new NodeViewStore(NodeView.Empty("n", 100));
         var assembler = new CycleAssembler(store.Current);
         var threads = new ThreadSample[4];
@@ -40,18 +39,13 @@ public sealed class CycleAllocationTests
             if (!_begun.Contains(share.Group))
             {
                 tracker.BeginCycle();
-                filling[share.Group] = pools[share.Group].Take(tracker.Count);
+                members[share.Group].Begin(tracker.Count);
                 _begun.Add(share.Group);
             }
             // As the group actor does: each member written as its process is observed.
-            var members = filling[share.Group];
             foreach (ref readonly var sample in share.Samples.AsSpan(0, share.Count))
             {
-                if (tracker.Observe(sample) is { } proc)
-                {
-                    members.Add(new MemberView(proc.Id.Pid, proc.Id.StartTicks, proc.Name, proc.Cmdline, null,
-                        proc.LastDelta.CpuUserTicks, proc.Latest.Memory.ResidentBytes, 0, proc.Latest.Counts));
-                }
+                members[share.Group].Observed(tracker.Observe(sample));
                 ChannelProcSink.ReleaseThreads(sample);
             }
             share.Buffers.Return(share.Samples, share.Count);
@@ -103,11 +97,9 @@ public sealed class CycleAllocationTests
             {
                 var tracker = trackers[name];
                 Assert.True(tracker.LiveAsObserved);
-                var stats = tracker.EndCycle();
-                var members = filling[name];
-                members.Complete();
-                Assert.Equal(stats[0].Procs, members.Count);
-                assembler.Add(new GroupReport(cycle, name, stats[0], members, 0));
+                var (stats, list) = members[name].End(tracker);
+                Assert.Equal(stats[0].Procs, list.Count);
+                assembler.Add(new GroupReport(cycle, name, stats[0], list, 0));
             }
             store.Publish(assembler.Close(new CycleClosed(end!, Groups))!);
             return GC.GetAllocatedBytesForCurrentThread() - before;
