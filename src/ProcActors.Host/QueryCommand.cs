@@ -93,10 +93,13 @@ internal static class QueryCommand
           --remote-tls-cert F the fleet's certificate, when the agents require TLS (their --remote-tls-cert)
         """;
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    private static readonly JsonSerializerOptions JsonOptions = new(QueryJson.Default.Options)
     {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters =
+        {
+            new JsonStringEnumConverter<NodeStatus>(JsonNamingPolicy.CamelCase),
+            new JsonStringEnumConverter<TopBy>(JsonNamingPolicy.CamelCase),
+        },
     };
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
@@ -120,7 +123,7 @@ internal static class QueryCommand
         {
             await using var client = await ProcActorsClient.ConnectAsync(q.Agent, q.Tls, q.Timeout).ConfigureAwait(false);
             var answer = await AskAsync(client, q).ConfigureAwait(false);
-            if (q.Json) Console.Out.WriteLine(JsonSerializer.Serialize(answer, answer.GetType(), JsonOptions));
+            if (q.Json) Console.Out.WriteLine(JsonSerializer.Serialize(answer, JsonOptions.GetTypeInfo(answer.GetType())));
             else AnsiConsole.Write(Tables.For(answer));
             return 0;
         }
@@ -165,6 +168,19 @@ internal static class QueryCommand
 }
 
 /// <summary>Answers as Spectre.Console tables.</summary>
+/// <summary>
+/// The JSON of every answer `query --json` prints, generated at build time (no reflection at run time: the native
+/// build has none for System.Text.Json); enums are written camel-case by the converters of <c>JsonOptions</c>.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(NodesResponse))]
+[JsonSerializable(typeof(FleetGroupsResponse))]
+[JsonSerializable(typeof(GroupsResponse))]
+[JsonSerializable(typeof(GroupResponse))]
+[JsonSerializable(typeof(TopResponse))]
+[JsonSerializable(typeof(FleetTopResponse))]
+internal sealed partial class QueryJson : JsonSerializerContext;
+
 internal static class Tables
 {
     public static Table For(object answer) => answer switch

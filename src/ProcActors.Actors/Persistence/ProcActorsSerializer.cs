@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 
@@ -13,8 +14,6 @@ public sealed class ProcActorsSerializer(ExtendedActorSystem system) : Serialize
     public const int Id = 7_117;
     public const string SnapshotManifest = "agent-snapshot";
 
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General);
-
     public override int Identifier => Id;
 
     public override string Manifest(object o) =>
@@ -24,7 +23,10 @@ public sealed class ProcActorsSerializer(ExtendedActorSystem system) : Serialize
             _ => throw new ArgumentException($"{o.GetType()} is not serialized by {nameof(ProcActorsSerializer)}", nameof(o)),
         };
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    public override byte[] ToBinary(object obj) =>
+        obj is AgentSnapshot snapshot
+            ? JsonSerializer.SerializeToUtf8Bytes(snapshot, SnapshotJson.Default.AgentSnapshot)
+            : throw new ArgumentException($"{obj.GetType()} is not serialized by {nameof(ProcActorsSerializer)}", nameof(obj));
 
     /// <summary>
     /// A snapshot that cannot be read (damaged, from another version) comes back as <see cref="UnreadableSnapshot"/>
@@ -36,7 +38,7 @@ public sealed class ProcActorsSerializer(ExtendedActorSystem system) : Serialize
             return new UnreadableSnapshot($"unknown manifest \"{manifest}\": written by a newer ProcActors?", bytes);
         try
         {
-            return JsonSerializer.Deserialize<AgentSnapshot>(bytes, Options) switch
+            return JsonSerializer.Deserialize(bytes, SnapshotJson.Default.AgentSnapshot) switch
             {
                 null => new UnreadableSnapshot("the stored snapshot is empty", bytes),
                 { Version: AgentSnapshot.CurrentVersion } snapshot => snapshot,
@@ -49,6 +51,15 @@ public sealed class ProcActorsSerializer(ExtendedActorSystem system) : Serialize
         }
     }
 }
+
+/// <summary>
+/// The snapshot's JSON contract, generated at build time (the same JSON as System.Text.Json's reflection with its
+/// general defaults, which wrote the snapshots stored before): no reflection at run time, so a natively compiled
+/// agent (README, "A native build") saves and reads the same rows.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.General)]
+[JsonSerializable(typeof(AgentSnapshot))]
+internal sealed partial class SnapshotJson : JsonSerializerContext;
 
 /// <summary>A stored snapshot this agent cannot read: set aside with its bytes, never deleted and never guessed at.</summary>
 public sealed record UnreadableSnapshot(string Reason, byte[] Bytes);
