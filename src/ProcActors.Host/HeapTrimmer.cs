@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ProcActors.Actors;
 using ProcActors.Actors.View;
+using ProcActors.Procfs;
 using Prometheus;
 
 namespace ProcActors.Host;
@@ -49,7 +50,8 @@ public sealed class HeapTrimPolicy(long afterCycle = 3, int minPeak = 1_000, Tim
 /// <summary>
 /// Applies <see cref="HeapTrimPolicy"/> to the views as they are published: a blocking, compacting collection that
 /// decommits what it frees (<see cref="GCCollectionMode.Aggressive"/>), on a pool thread, never two at once; each one
-/// is counted (<c>procactors_heap_trims_total</c>) and logged with the memory it gave back and its pause.
+/// is counted (<c>procactors_heap_trims_total</c>) and logged with the memory it gave back and its pause. The first
+/// one also releases the start-up's pages of code and read-only data (<see cref="OwnCodePages.Release"/>).
 /// </summary>
 public sealed class HeapTrimmer(NodeViewStore store, HeapTrimPolicy policy, CollectorRegistry registry, ILogger<HeapTrimmer> logger) : IHostedService
 {
@@ -57,6 +59,7 @@ public sealed class HeapTrimmer(NodeViewStore store, HeapTrimPolicy policy, Coll
     private readonly Counter _trims = Metrics.WithCustomRegistry(registry).CreateCounter("procactors_heap_trims_total",
         "compacting collections that gave the heap's free memory back to the system (after start-up and after a burst of processes)");
     private int _running;
+    private bool _pagesReleased;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -89,10 +92,28 @@ public sealed class HeapTrimmer(NodeViewStore store, HeapTrimPolicy policy, Coll
             logger.LogInformation("Heap trimmed: resident {Before:F1} -> {After:F1} MB, heap {Heap:F1} MB, paused {Pause:F0} ms",
                 before / 1048576.0, Environment.WorkingSet / 1048576.0, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes / 1048576.0,
                 (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
+            if (!_pagesReleased)
+            {
+                _pagesReleased = true;
+                ReleaseStartupPages();
+            }
         }
         finally
         {
             Volatile.Write(ref _running, 0);
         }
+    }
+
+    /// <summary>Once, with the first trim: the code and read-only data only the start-up touched (<see cref="OwnCodePages"/>).</summary>
+    private void ReleaseStartupPages()
+    {
+        var release = OwnCodePages.Release();
+        if (release.Failures > 0)
+        {
+            logger.LogInformation("Start-up pages not all released: {Failures} of {Mappings} mappings refused (errno {Errno}; MADV_PAGEOUT needs Linux 5.4)",
+                release.Failures, release.Mappings, release.FirstErrno);
+        }
+        logger.LogInformation("Start-up pages released: resident file pages {Before:F1} -> {After:F1} MB over {Mappings} read-only mappings",
+            release.ResidentFileBytesBefore / 1048576.0, release.ResidentFileBytesAfter / 1048576.0, release.Mappings);
     }
 }

@@ -47,6 +47,12 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true)]
     private static partial int StatFs(byte* path, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    internal static partial int MAdvise(nint address, nuint length, int advice);
+
+    /// <summary>madvise: reclaim these pages now (Linux 5.4+).</summary>
+    public const int MADV_PAGEOUT = 21;
+
     [LibraryImport("libc", EntryPoint = "sysconf")]
     private static partial long SysConf(int name);
 
