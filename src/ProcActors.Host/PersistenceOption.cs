@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace ProcActors.Host;
@@ -27,13 +28,22 @@ public sealed record PersistenceOption(StoreKind Kind, string ConnectionString, 
             ? Path.Combine(Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource)!, "quarantine")
             : Path.Combine(DataFolder(), "quarantine");
 
-    public static PersistenceOption Parse(string value)
+    public static PersistenceOption Parse(string value) => Parse(value, native: !RuntimeFeature.IsDynamicCodeSupported);
+
+    /// <param name="native">The natively compiled agent (README, "A native build"): linq2db's PostgreSQL provider
+    /// creates types at run time that were not compiled ahead of it, so it is refused here, at start, with the reason,
+    /// rather than failing every save and load later.</param>
+    internal static PersistenceOption Parse(string value, bool native)
     {
         if (value == "none") return new PersistenceOption(StoreKind.None, string.Empty, "none (counters start from zero at every start)");
         if (value.StartsWith("sqlite:", StringComparison.Ordinal) && value.Length > "sqlite:".Length)
             return Sqlite(Path.GetFullPath(value["sqlite:".Length..]));
         if (value.StartsWith("postgres:", StringComparison.Ordinal) && value.Length > "postgres:".Length)
+        {
+            if (native)
+                throw new UsageException("-persistence postgres: needs the JIT-compiled agent (dotnet publish without -p:PublishAot=true); the native build keeps its counters in SQLite only");
             return new PersistenceOption(StoreKind.Postgres, value["postgres:".Length..], "PostgreSQL");
+        }
         throw new UsageException($"invalid value \"{value}\" for -persistence: use sqlite:<path>, postgres:<connection string> or none");
     }
 

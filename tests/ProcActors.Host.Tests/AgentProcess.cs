@@ -12,22 +12,28 @@ internal sealed class AgentProcess : ServedProcess
 
     public static string AgentDll => Path.Combine(AppContext.BaseDirectory, "procactors.dll");
 
-    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    /// <param name="executable">A natively compiled agent (NativeBuildTests); null: the built procactors.dll under dotnet.</param>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, string? executable = null)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(AgentDll);
+        var info = new ProcessStartInfo(executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (executable is null) info.ArgumentList.Add(AgentDll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         return info;
     }
 
     /// <summary>Starts the agent; without a --persistence flag it keeps nothing, so tests never share a store by accident.</summary>
-    public static async Task<AgentProcess> StartAsync(params string[] args)
+    public static Task<AgentProcess> StartAsync(params string[] args) => StartAsync(null, args);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with the natively compiled agent at <paramref name="executable"/>.</summary>
+    public static Task<AgentProcess> StartNativeAsync(string executable, params string[] args) => StartAsync(executable, args);
+
+    private static async Task<AgentProcess> StartAsync(string? executable, string[] args)
     {
         var port = FreePort();
         string[] persistence = args.Any(a => a.TrimStart('-').StartsWith("persistence", StringComparison.Ordinal)) ? [] : ["--persistence", "none"];
         // Never the default 4053: other tests (and other checkouts' tests) run agents at the same time.
         string[] remote = args.Any(a => a.TrimStart('-').StartsWith("remote", StringComparison.Ordinal)) ? [] : ["--remote", $"127.0.0.1:{FreePort()}"];
-        var agent = new AgentProcess(StartInfo([.. args, .. persistence, .. remote, "-web.listen-address", $"127.0.0.1:{port}"]), port);
+        var agent = new AgentProcess(StartInfo([.. args, .. persistence, .. remote, "-web.listen-address", $"127.0.0.1:{port}"], executable), port);
         try
         {
             await agent.WaitUntilServingAsync("/", TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);

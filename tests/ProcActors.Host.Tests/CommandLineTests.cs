@@ -5,6 +5,17 @@ namespace ProcActors.Host.Tests;
 public sealed class CommandLineTests
 {
     [Fact]
+    public void Postgres_persistence_is_refused_by_the_native_build_only()
+    {
+        Assert.Equal(StoreKind.Postgres, PersistenceOption.Parse("postgres:Host=db", native: false).Kind);
+        Assert.Equal(StoreKind.Sqlite, PersistenceOption.Parse("sqlite:/var/lib/p.db", native: true).Kind);
+        var refused = Assert.Throws<UsageException>(() => PersistenceOption.Parse("postgres:Host=db", native: true));
+        Assert.Contains("JIT-compiled", refused.Message, StringComparison.Ordinal);
+        // Tests run JIT-compiled: the public parse accepts it.
+        Assert.Equal(StoreKind.Postgres, CommandLine.Parse(["--persistence", "postgres:Host=db"]).Persistence.Kind);
+    }
+
+    [Fact]
     public void Defaults_are_process_exporters()
     {
         var o = CommandLine.Parse([]);
