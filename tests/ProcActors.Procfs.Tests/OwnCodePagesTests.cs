@@ -45,7 +45,12 @@ public sealed partial class OwnCodePagesTests
         var path = Path.Combine(AppContext.BaseDirectory, $"pageout-{Environment.ProcessId}-{Guid.NewGuid():N}.bin");
         var bytes = new byte[size];
         Random.Shared.NextBytes(bytes);
-        File.WriteAllBytes(path, bytes);
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.Write(bytes);
+            // Written back to disk: the kernel reclaims clean file pages; dirty ones would wait for writeback.
+            stream.Flush(flushToDisk: true);
+        }
         using var file = File.OpenHandle(path);
         var address = Mmap(0, size, ProtRead, MapPrivate, (int)file.DangerousGetHandle(), 0);
         Assert.NotEqual(-1, address);
