@@ -27,6 +27,16 @@ internal sealed class AgentProcess : ServedProcess
     /// <summary>As <see cref="StartAsync(string[])"/>, with the natively compiled agent at <paramref name="executable"/>.</summary>
     public static Task<AgentProcess> StartNativeAsync(string executable, params string[] args) => StartAsync(executable, args);
 
+    /// <summary>Runs the agent's executable (a CLI verb) to its end, as an operator would.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunToEndAsync(string? executable, string[] args)
+    {
+        using var process = Process.Start(StartInfo(args, executable))!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     private static async Task<AgentProcess> StartAsync(string? executable, string[] args)
     {
         var port = FreePort();

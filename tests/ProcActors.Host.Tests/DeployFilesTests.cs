@@ -9,15 +9,7 @@ namespace ProcActors.Host.Tests;
 /// </summary>
 public sealed class DeployFilesTests
 {
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProcActors.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("ProcActors.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string RepoRoot => Repository.Root;
 
     [Fact]
     public async Task Docker_compose_validates_the_stack()

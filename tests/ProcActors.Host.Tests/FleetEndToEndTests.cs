@@ -196,15 +196,7 @@ public sealed class FleetEndToEndTests : IAsyncDisposable
     }
 
     /// <summary>Runs the built executable's query verb, as an operator would.</summary>
-    internal static async Task<(int Code, string Stdout, string Stderr)> CliAsync(params string[] args)
-    {
-        var info = AgentProcess.StartInfo(args);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    internal static Task<(int Code, string Stdout, string Stderr)> CliAsync(params string[] args) => AgentProcess.RunToEndAsync(null, args);
 
     private const int Sigstop = 19;
     private const int Sigcont = 18;

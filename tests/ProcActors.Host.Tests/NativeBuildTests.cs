@@ -33,13 +33,11 @@ public sealed class NativeBuild : IAsyncLifetime
             SkipReason = await DebianPackages.EnsureAsync("/usr/bin/objcopy", "binutils");
             if (SkipReason is not null) return;
         }
-        var repo = new DirectoryInfo(AppContext.BaseDirectory);
-        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "ProcActors.sln"))) repo = repo.Parent;
-        if (repo is null) throw new InvalidOperationException("ProcActors.sln not found above " + AppContext.BaseDirectory);
+        var repo = Repository.Root;
         var sources = Path.Combine(_dir, "src");
-        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props" }) CopyInto(Path.Combine(repo.FullName, file), sources);
-        CopyTree(Path.Combine(repo.FullName, "src"), Path.Combine(sources, "src"));
-        CopyTree(Path.Combine(repo.FullName, "hocon"), Path.Combine(sources, "hocon"));
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props" }) CopyInto(Path.Combine(repo, file), sources);
+        CopyTree(Path.Combine(repo, "src"), Path.Combine(sources, "src"));
+        CopyTree(Path.Combine(repo, "hocon"), Path.Combine(sources, "hocon"));
 
         var output = Path.Combine(_dir, "out");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = sources };
@@ -160,15 +158,6 @@ public sealed class NativeBuildTests(NativeBuild build) : PersistedAgentTests, I
         }
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string executable, params string[] args)
-    {
-        var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args) info.ArgumentList.Add(arg);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(string executable, params string[] args) =>
+        AgentProcess.RunToEndAsync(executable, args);
 }

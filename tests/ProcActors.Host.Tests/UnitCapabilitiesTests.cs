@@ -15,15 +15,7 @@ public sealed partial class UnitCapabilitiesTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ProcActors.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("ProcActors.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string RepoRoot => Repository.Root;
 
     private static string Unit => File.ReadAllText(Path.Combine(RepoRoot, "deploy", "procactors.service"));
 
