@@ -112,5 +112,9 @@ public sealed class CommandLineTests
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, process.ExitCode);
         Assert.StartsWith("procactors version ", stdout, StringComparison.Ordinal);
+        // The executable's own version (the project's <Version>), not the 1.0.0 of an assembly that has none.
+        var executable = typeof(AgentComposition).Assembly.GetName().Version!.ToString(3);
+        Assert.Equal($"procactors version {executable}", stdout.Trim());
+        Assert.Equal(executable, typeof(ProcActors.Client.ProcActorsClient).Assembly.GetName().Version!.ToString(3));
     }
 }
