@@ -13,7 +13,7 @@
 #   CLUSTER=N    also start N agents that form one cluster on 127.0.0.1 (--seed-nodes to the first), beside the single
 #                agent, in the same window on the same /proc; prints the mean cost per clustered node over the single.
 #   COMPARE_BIN  also run this other build of the agent (e.g. a copy of the previous one) beside it: before/after in
-#                one window.
+#                one window. With CLUSTER=N, the compared build also forms an N-node cluster of its own (cnode1..N).
 # Every agent gets its own free --remote port (the default 127.0.0.1:4053 may be taken on a shared machine) and its
 # own state directory (default SQLite persistence). Output: one table row per agent.
 set -euo pipefail
@@ -32,7 +32,8 @@ cleanup() {
 trap cleanup EXIT
 if [ -n "${AT_REST_INSIDE:-}" ]; then
   # Enough sleepers for ~SLEEPERS processes in this namespace once the agents and this shell are counted.
-  n=$(( ${SLEEPERS:-100} - 4 - ${CLUSTER:-0} ))
+  builds=$([ -n "${COMPARE_BIN:-}" ] && echo 2 || echo 1)
+  n=$(( ${SLEEPERS:-100} - 3 - builds * (1 + ${CLUSTER:-0}) ))
   for _ in $(seq "$n"); do sleep infinity & others+=($!); done
 fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -51,6 +52,12 @@ if [ "${CLUSTER:-0}" -gt 0 ]; then
   seed=$(remote)
   start node1 "$bin" --remote "$seed" --seed-nodes "$seed" --node-name node1 "$@"
   for i in $(seq 2 "$CLUSTER"); do start "node$i" "$bin" --remote "$(remote)" --seed-nodes "$seed" --node-name "node$i" "$@"; done
+  if [ -n "${COMPARE_BIN:-}" ]; then
+    # The compared build forms a cluster of its own beside it: both overheads from the same window.
+    seed=$(remote)
+    start cnode1 "$COMPARE_BIN" --remote "$seed" --seed-nodes "$seed" --node-name cnode1 "$@"
+    for i in $(seq 2 "$CLUSTER"); do start "cnode$i" "$COMPARE_BIN" --remote "$(remote)" --seed-nodes "$seed" --node-name "cnode$i" "$@"; done
+  fi
 fi
 for i in "${!pids[@]}"; do
   for _ in $(seq 120); do curl -fs "http://127.0.0.1:${ports[$i]}/metrics" >/dev/null && break; sleep 0.5; done
@@ -96,14 +103,18 @@ for i in "${!pids[@]}"; do
   printf '| %s | %.2f | %s | %s | %s | %s | %s | %.0f |\n' "${labels[$i]}" "${cpu[$p]}" "$(rollup "$p" Rss)" "$(private "$p")" \
     "$(rollup "$p" Anonymous)" "$(awk '/^Threads/{print $2}' "/proc/$p/status")" "$(watches "$p")" "$cs"
 done
+overhead() { # prefix of the clustered nodes' labels, index of the single agent of the same build, what to call it
+  local sum=0 i
+  for i in "${!pids[@]}"; do [[ ${labels[$i]} == "$1"* ]] && sum=$(echo "$sum + ${cpu[${pids[$i]}]}" | bc -l); done
+  printf '%s %.2f (mean of %d clustered nodes minus the single agent)\n' "$3" \
+    "$(echo "$sum / $CLUSTER - ${cpu[${pids[$2]}]}" | bc -l)" "$CLUSTER"
+}
 if [ "${CLUSTER:-0}" -gt 0 ]; then
-  sum=0
-  for i in "${!pids[@]}"; do [[ ${labels[$i]} == node* ]] && sum=$(echo "$sum + ${cpu[${pids[$i]}]}" | bc -l); done
-  printf 'cluster_overhead_per_node_percent_of_core %.2f (mean of %d clustered nodes minus the single agent)\n' \
-    "$(echo "$sum / $CLUSTER - ${cpu[${pids[0]}]}" | bc -l)" "$CLUSTER"
+  overhead node 0 cluster_overhead_per_node_percent_of_core
+  [ -n "${COMPARE_BIN:-}" ] && overhead cnode 1 compared_cluster_overhead_per_node_percent_of_core
   # Each node must have seen the others: otherwise the figure is not about a cluster.
   for i in "${!pids[@]}"; do
-    [[ ${labels[$i]} == node* ]] || continue
+    [[ ${labels[$i]} == node* || ${labels[$i]} == cnode* ]] || continue
     up=$(curl -fs "http://127.0.0.1:${ports[$i]}/metrics/fleet" | grep -o 'node="[^"]*"' | sort -u | wc -l || true)
     echo "${labels[$i]} sees $up nodes in its fleet view"
   done
