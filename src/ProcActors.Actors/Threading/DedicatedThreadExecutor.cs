@@ -37,19 +37,13 @@ public sealed class DedicatedThreadExecutor : ExecutorService
 {
     private readonly object _gate = new();
     private readonly Queue<IRunnable> _queue = new();
-    private readonly Thread[] _threads;
     private int _waiting;
     private bool _stopping;
 
     public DedicatedThreadExecutor(string id, int threads) : base(id)
     {
-        _threads = new Thread[threads];
         for (var i = 0; i < threads; i++)
-        {
-            // /proc/<pid>/task/*/comm shows 15 characters of a name: the dispatcher's id is the executor's Id instead.
-            _threads[i] = new Thread(Loop) { IsBackground = true, Name = "akka-dispatch" };
-            _threads[i].Start();
-        }
+            new Thread(Loop) { IsBackground = true, Name = "akka-dispatch" }.Start();
     }
 
     /// <summary>Work queued and not yet started (for tests and diagnostics).</summary>
