@@ -44,7 +44,6 @@ rss_mb() { awk '/^VmRSS/{printf "%.1f", $2/1024}' "/proc/$1/status"; }
 threads() { awk '/^Threads/{print $2}' "/proc/$1/status"; }
 watches() { local n=0 fd; for fd in /proc/$1/fd/*; do [ "$(readlink "$fd" 2>/dev/null)" = anon_inode:inotify ] && n=$((n + $(grep -c '^inotify' "/proc/$1/fdinfo/${fd##*/}" || true))); done; echo $n; }
 switches() { perf stat -x, -e context-switches -p "$1" -- sleep "$2" 2>&1 >/dev/null | awk -F, '/context-switches/{print $1}'; }
-metric() { curl -fs "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1==m{print $2}'; }
 value() { awk -v m="$1" '$1==m{print $2}' <<< "$2"; } # metric name, a scrape's text
 wait_http() { for _ in $(seq 120); do curl -fs "http://127.0.0.1:$1/" >/dev/null && return 0; sleep 0.5; done; echo "nothing serves on $1" >&2; exit 1; }
 start_agent() { # port, flags...
