@@ -22,8 +22,9 @@ SPAWN=${SPAWN:-3000}; FIXTURE=${FIXTURE:-5000}; WINDOW=${WINDOW:-30}; REPEAT=${R
 SOAK=${SOAK:-10000}; SOAK_SECONDS=${SOAK_SECONDS:-120}; SECTIONS=${SECTIONS:-1 2 3 4 5}; TIER_UP=${TIER_UP:-60}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 out="$here/load-tests/reports/footprint"; mkdir -p "$out"; report="$out/report.md"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+work=$(mktemp -d); pids=(); sleepers=()
+# The sleepers of section 2 too: wait waits for every child, and a sleeper left alive held a failed run for an hour.
+cleanup() { for p in "${pids[@]}" "${sleepers[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
 if [ -z "${SKIP_BUILD:-}" ]; then # SKIP_BUILD=1: use the Release builds already there
@@ -107,6 +108,7 @@ per_scan_agent() { # flags... -> for each window (the first from 10 s after star
     m1=$(curl -fs "http://127.0.0.1:$p/metrics"); t1=$(ticks $a)
     local n s; n=$(echo "$(value procactors_scan_duration_seconds_count "$m1") - $(value procactors_scan_duration_seconds_count "$m0")" | bc -l)
     s=$(echo "$(value procactors_scan_cpu_seconds_total "$m1") - $(value procactors_scan_cpu_seconds_total "$m0")" | bc -l)
+    [ "${n%.*}" -gt 0 ] || { echo "no scan ended in the ${WINDOW} s window from ${from} s: make WINDOW longer" >&2; stop $a; exit 1; }
     echo "($t1 - $t0) * 1000 / $hz / $n" | bc -l
     echo "$s * 1000 / $n" | bc -l
   done
