@@ -102,7 +102,7 @@ public static class AgentComposition
         services.AddSingleton(new MetricsPage(registry, metrics, live, liveMaxAge: TimeSpan.FromSeconds(1), liveStaleAge: TimeSpan.FromSeconds(5)));
         services.AddSingleton(store);
         services.AddSingleton(settings);
-        services.AddHostedService(sp => new HeapTrimmer(store, new HeapTrimPolicy(), live, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<HeapTrimmer>>()));
+        services.AddHeapUpkeep(store, live);
         services.AddAkka("procactors", (builder, _) =>
         {
             builder.ConfigureLoggers(loggers =>

@@ -8,13 +8,15 @@ using Microsoft.Extensions.Hosting;
 using ProcActors.Actors;
 using ProcActors.Actors.Persistence;
 using ProcActors.Actors.View;
+using ProcActors.Host;
 using ProcActors.LoadTests.Runner;
 
 namespace ProcActors.LoadTests.Scenarios;
 
 /// <summary>
 /// The agent's real actor pipeline, wired exactly as the host wires it (Akka.Hosting and
-/// <see cref="AgentHosting.ConfigureProcActors"/>), over a <see cref="SyntheticProcSource"/>. Nothing of the
+/// <see cref="AgentHosting.ConfigureProcActors"/>, with the host's <see cref="HeapUpkeep"/>), over a
+/// <see cref="SyntheticProcSource"/>. Nothing of the
 /// pipeline is re-implemented here: the load test only sends <see cref="ScanNow"/>, watches the
 /// <see cref="NodeViewStore"/>, and asks the aggregator.
 /// </summary>
@@ -24,19 +26,15 @@ public sealed class PipelineHost : IAsyncDisposable
     public const string NodeName = "load-test";
 
     private readonly IHost _host;
-    private readonly ConcurrentDictionary<long, long> _published = new();
+    private readonly ConcurrentDictionary<long, long> _published;
 
-    private PipelineHost(IHost host, SyntheticProcSource source, NodeViewStore store, RecordingTelemetry telemetry)
+    private PipelineHost(IHost host, SyntheticProcSource source, NodeViewStore store, RecordingTelemetry telemetry, ConcurrentDictionary<long, long> published)
     {
         _host = host;
         Source = source;
         Store = store;
         Telemetry = telemetry;
-        store.Published += view =>
-        {
-            _published[view.Cycle] = Stopwatch.GetTimestamp();
-            _published.TryRemove(view.Cycle - 10_000, out _);
-        };
+        _published = published;
     }
 
     public SyntheticProcSource Source { get; }
@@ -65,6 +63,14 @@ public sealed class PipelineHost : IAsyncDisposable
         var source = new SyntheticProcSource(options);
         var store = new NodeViewStore(NodeView.Empty(NodeName, 100));
         var telemetry = new RecordingTelemetry();
+        // The publication instant, by the store's first handler: before the heap upkeep's, whose collection between
+        // cycles may start on a pool thread as soon as its handler returns.
+        var published = new ConcurrentDictionary<long, long>();
+        store.Published += view =>
+        {
+            published[view.Cycle] = Stopwatch.GetTimestamp();
+            published.TryRemove(view.Cycle - 10_000, out _);
+        };
         var settings = new AgentSettings
         {
             NodeName = NodeName,
@@ -75,6 +81,8 @@ public sealed class PipelineHost : IAsyncDisposable
             Snapshots = snapshots,
         };
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // As the host: the start-up trim (which takes the long-lived state to gen 2) and gen-0 collections between cycles.
+        builder.Services.AddHeapUpkeep(store, Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddAkka(SystemName, (akka, _) =>
         {
             akka.ConfigureLoggers(loggers => loggers.LogLevel = Akka.Event.LogLevel.WarningLevel);
@@ -84,7 +92,7 @@ public sealed class PipelineHost : IAsyncDisposable
         });
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        var pipeline = new PipelineHost(host, source, store, telemetry);
+        var pipeline = new PipelineHost(host, source, store, telemetry, published);
         var registry = host.Services.GetRequiredService<ActorRegistry>();
         pipeline.System = host.Services.GetRequiredService<ActorSystem>();
         pipeline.Scanner = await registry.GetAsync<ScannerActor>(cancellationToken).ConfigureAwait(false);
