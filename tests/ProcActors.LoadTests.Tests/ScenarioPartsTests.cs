@@ -72,12 +72,16 @@ public sealed class ScenarioPartsTests
     }
 
     [Fact]
-    public void The_update_latency_target_is_50_ms_at_10k_and_250_ms_at_50k()
+    public void The_update_latency_target_is_10_ms_at_10k_and_50_ms_at_50k()
     {
-        Assert.Equal(50, UpdateLatencyScenario.TargetP99Ms(1_000));
-        Assert.Equal(50, UpdateLatencyScenario.TargetP99Ms(10_000));
-        Assert.Equal(150, UpdateLatencyScenario.TargetP99Ms(30_000));
-        Assert.Equal(250, UpdateLatencyScenario.TargetP99Ms(50_000));
+        Assert.Equal(10, UpdateLatencyScenario.TargetP99Ms(1_000));
+        Assert.Equal(10, UpdateLatencyScenario.TargetP99Ms(10_000));
+        Assert.Equal(30, UpdateLatencyScenario.TargetP99Ms(30_000));
+        Assert.Equal(50, UpdateLatencyScenario.TargetP99Ms(50_000));
+
+        // The soak's sampler forces a full collection every few seconds: its cycles may meet one.
+        Assert.Equal(50, SoakScenario.TargetP99Ms(10_000));
+        Assert.Equal(250, SoakScenario.TargetP99Ms(50_000));
     }
 
     [Fact]
