@@ -16,9 +16,8 @@ namespace ProcActors.LoadTests.Scenarios;
 /// <summary>
 /// The agent's real actor pipeline, wired exactly as the host wires it (Akka.Hosting and
 /// <see cref="AgentHosting.ConfigureProcActors"/>, with the host's <see cref="HeapUpkeep"/>), over a
-/// <see cref="SyntheticProcSource"/>. Nothing of the
-/// pipeline is re-implemented here: the load test only sends <see cref="ScanNow"/>, watches the
-/// <see cref="NodeViewStore"/>, and asks the aggregator.
+/// <see cref="SyntheticProcSource"/>. Nothing of the pipeline is re-implemented here: the load test only sends
+/// <see cref="ScanNow"/>, watches the <see cref="NodeViewStore"/>, and asks the aggregator.
 /// </summary>
 public sealed class PipelineHost : IAsyncDisposable
 {
@@ -81,7 +80,7 @@ public sealed class PipelineHost : IAsyncDisposable
             Snapshots = snapshots,
         };
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        // As the host: the start-up trim (which takes the long-lived state to gen 2) and gen-0 collections between cycles.
+        // As the host: the heap trim after start-up and the gen-0 collections between cycles.
         builder.Services.AddHeapUpkeep(store, Prometheus.Metrics.NewCustomRegistry());
         builder.Services.AddAkka(SystemName, (akka, _) =>
         {
