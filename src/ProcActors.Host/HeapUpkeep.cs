@@ -82,7 +82,7 @@ public sealed class HeapUpkeep : IHostedService
         _paced = metrics.CreateCounter("procactors_gc_paced_total",
             "gen-0 collections the agent ran between two cycles, so that the runtime's own do not pause a scan, the pipeline or a scrape");
         _unpaced = metrics.CreateCounter("procactors_gc_unpaced_total",
-            "collections the runtime ran on its own, seen between two published cycles (each lowers the pacing threshold when it came before it)");
+            "collections the runtime ran on its own, seen between two published cycles (a gen-0 or gen-1 one that came before the pacing threshold lowers it)");
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -109,7 +109,7 @@ public sealed class HeapUpkeep : IHostedService
             return;
         }
         var unpacedBefore = _pacer.Unpaced;
-        var due = _pacer.ShouldCollect(GC.CollectionCount(0), GC.GetTotalAllocatedBytes(precise: false));
+        var due = _pacer.ShouldCollect(GC.CollectionCount(0), GC.CollectionCount(GC.MaxGeneration), GC.GetTotalAllocatedBytes(precise: false));
         _unpaced.Inc(_pacer.Unpaced - unpacedBefore);
         if (!due) return;
         Volatile.Write(ref _running, 1);
@@ -121,7 +121,7 @@ public sealed class HeapUpkeep : IHostedService
         try
         {
             GC.Collect(0, GCCollectionMode.Forced, blocking: true);
-            _pacer.Collected(GC.CollectionCount(0), GC.GetTotalAllocatedBytes(precise: false));
+            _pacer.Collected(GC.CollectionCount(0), GC.CollectionCount(GC.MaxGeneration), GC.GetTotalAllocatedBytes(precise: false));
             _paced.Inc();
         }
         finally
@@ -137,7 +137,7 @@ public sealed class HeapUpkeep : IHostedService
             var before = Environment.WorkingSet;
             var pausedBefore = GC.GetTotalPauseDuration();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            _pacer.Collected(GC.CollectionCount(0), GC.GetTotalAllocatedBytes(precise: false));
+            _pacer.Collected(GC.CollectionCount(0), GC.CollectionCount(GC.MaxGeneration), GC.GetTotalAllocatedBytes(precise: false), paced: false);
             _trimmed.Inc();
             _logger.LogInformation("Heap trimmed: resident {Before:F1} -> {After:F1} MB, heap {Heap:F1} MB, paused {Pause:F0} ms",
                 before / 1048576.0, Environment.WorkingSet / 1048576.0, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes / 1048576.0,

@@ -55,7 +55,7 @@ public sealed class HeapUpkeepTests
     public void A_gen0_collection_is_due_between_cycles_once_the_threshold_is_allocated_since_the_last_collection()
     {
         var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
-        Assert.False(pacer.ShouldCollect(collections: 7, allocatedBytes: 100 * MiB));
+        Assert.False(pacer.ShouldCollect(collections: 7, fullCollections: 1, allocatedBytes: 100 * MiB));
 
         // 300 KiB a cycle: due on the cycle that reaches 4 MiB since the first sight, not before.
         var allocated = 100 * MiB;
@@ -65,53 +65,85 @@ public sealed class HeapUpkeepTests
             allocated += 300 * 1024;
             cycles++;
         }
-        while (!pacer.ShouldCollect(7, allocated));
+        while (!pacer.ShouldCollect(7, 1, allocated));
         Assert.Equal(14, cycles);
 
         // Ours: counted from it, and no collection of the runtime's.
-        pacer.Collected(collections: 8, allocatedBytes: allocated);
-        Assert.False(pacer.ShouldCollect(8, allocated + 3 * MiB));
-        Assert.True(pacer.ShouldCollect(8, allocated + 4 * MiB));
+        pacer.Collected(collections: 8, fullCollections: 1, allocatedBytes: allocated);
+        Assert.False(pacer.ShouldCollect(8, 1, allocated + 3 * MiB));
+        Assert.True(pacer.ShouldCollect(8, 1, allocated + 4 * MiB));
         Assert.Equal(0, pacer.Unpaced);
         Assert.Equal(4 * MiB, pacer.ThresholdBytes);
     }
 
     [Fact]
-    public void A_collection_of_the_runtime_before_the_threshold_lowers_it_to_half_of_what_was_allocated_never_below_the_floor()
+    public void A_gen0_collection_of_the_runtime_before_the_threshold_lowers_it_to_half_of_what_was_allocated_never_below_the_floor()
     {
         var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
-        Assert.False(pacer.ShouldCollect(1, 0));
-        pacer.Collected(2, 0);
+        Assert.False(pacer.ShouldCollect(1, 0, 0));
+        pacer.Collected(2, 0, 0);
 
-        // The runtime collected after 3 MiB: its budget is below ours.
-        Assert.False(pacer.ShouldCollect(3, 3 * MiB));
+        // The runtime collected gen 0 after 3 MiB: its budget is below ours.
+        Assert.False(pacer.ShouldCollect(3, 0, 3 * MiB));
         Assert.Equal(1, pacer.Unpaced);
         Assert.Equal(3 * MiB / 2, pacer.ThresholdBytes);
-        Assert.False(pacer.ShouldCollect(3, 4 * MiB));
-        Assert.True(pacer.ShouldCollect(3, 4 * MiB + 512 * 1024));
-        pacer.Collected(4, 4 * MiB + 512 * 1024);
+        Assert.False(pacer.ShouldCollect(3, 0, 4 * MiB));
+        Assert.True(pacer.ShouldCollect(3, 0, 4 * MiB + 512 * 1024));
+        pacer.Collected(4, 0, 4 * MiB + 512 * 1024);
 
         // Two of its own since the last look, after 200 KiB: counted both; the floor holds.
-        Assert.False(pacer.ShouldCollect(6, 4 * MiB + 712 * 1024));
+        Assert.False(pacer.ShouldCollect(6, 0, 4 * MiB + 712 * 1024));
         Assert.Equal(3, pacer.Unpaced);
         Assert.Equal(256 * 1024, pacer.ThresholdBytes);
     }
 
     [Fact]
-    public void What_came_before_the_first_look_or_a_burst_past_the_threshold_teaches_nothing()
+    public void A_full_collection_what_came_before_the_first_look_or_a_burst_past_the_threshold_teaches_nothing()
     {
         var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
-        Assert.False(pacer.ShouldCollect(1, 50 * MiB));
+        Assert.False(pacer.ShouldCollect(1, 0, 50 * MiB));
 
         // The first collection seen after the first look: the budget had been running since before it.
-        Assert.False(pacer.ShouldCollect(2, 51 * MiB));
-        Assert.Equal(1, pacer.Unpaced);
+        Assert.False(pacer.ShouldCollect(2, 0, 51 * MiB));
+        Assert.Equal(4 * MiB, pacer.ThresholdBytes);
+
+        // A full collection after 1 MiB (a large object, a forced collection elsewhere in the process): no gen-0 budget.
+        Assert.False(pacer.ShouldCollect(3, 1, 52 * MiB));
         Assert.Equal(4 * MiB, pacer.ThresholdBytes);
 
         // One cycle allocated 20 MiB (the start-up's reads, a burst): the runtime collected in it, past our threshold.
-        Assert.False(pacer.ShouldCollect(3, 71 * MiB));
-        Assert.Equal(2, pacer.Unpaced);
+        Assert.False(pacer.ShouldCollect(4, 1, 72 * MiB));
+        Assert.Equal(3, pacer.Unpaced);
         Assert.Equal(4 * MiB, pacer.ThresholdBytes);
+
+        // The agent's own trim is no sign of the budget either, and does not count as a paced collection.
+        pacer.Collected(6, 2, 73 * MiB, paced: false);
+        Assert.Equal(3, pacer.Unpaced);
+        Assert.Equal(4 * MiB, pacer.ThresholdBytes);
+    }
+
+    [Fact]
+    public void The_threshold_climbs_back_after_enough_collections_of_ours_in_a_row_up_to_where_it_started()
+    {
+        var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
+        Assert.False(pacer.ShouldCollect(1, 0, 0));
+        pacer.Collected(2, 0, 0);
+        Assert.False(pacer.ShouldCollect(3, 0, MiB));
+        Assert.Equal(MiB / 2, pacer.ThresholdBytes);
+
+        var collections = 3;
+        var allocated = MiB;
+        long[] expected = [MiB, 2 * MiB, 4 * MiB, 4 * MiB];
+        foreach (var threshold in expected)
+        {
+            for (var i = 0; i < CollectionPacer.CleanPacesToRaise; i++)
+            {
+                allocated += pacer.ThresholdBytes;
+                Assert.True(pacer.ShouldCollect(collections, 0, allocated));
+                pacer.Collected(++collections, 0, allocated);
+            }
+            Assert.Equal(threshold, pacer.ThresholdBytes);
+        }
     }
 
     [Fact]
