@@ -8,6 +8,9 @@ namespace ProcActors.Host.Tests;
 public sealed class HeapUpkeepTests
 {
     private const long MiB = 1L << 20;
+
+    /// <summary>The agent's defaults, spelled out: 4 MiB, floor 256 KiB.</summary>
+    private static CollectionPacer Pacer() => new(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
     [Fact]
@@ -54,7 +57,7 @@ public sealed class HeapUpkeepTests
     [Fact]
     public void A_gen0_collection_is_due_between_cycles_once_the_threshold_is_allocated_since_the_last_collection()
     {
-        var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
+        var pacer = Pacer();
         Assert.False(pacer.ShouldCollect(collections: 7, fullCollections: 1, allocatedBytes: 100 * MiB));
 
         // 300 KiB a cycle: due on the cycle that reaches 4 MiB since the first sight, not before.
@@ -79,7 +82,7 @@ public sealed class HeapUpkeepTests
     [Fact]
     public void A_gen0_collection_of_the_runtime_before_the_threshold_lowers_it_to_half_of_what_was_allocated_never_below_the_floor()
     {
-        var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
+        var pacer = Pacer();
         Assert.False(pacer.ShouldCollect(1, 0, 0));
         pacer.Collected(2, 0, 0);
 
@@ -100,7 +103,7 @@ public sealed class HeapUpkeepTests
     [Fact]
     public void A_full_collection_what_came_before_the_first_look_or_a_burst_past_the_threshold_teaches_nothing()
     {
-        var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
+        var pacer = Pacer();
         Assert.False(pacer.ShouldCollect(1, 0, 50 * MiB));
 
         // The first collection seen after the first look: the budget had been running since before it.
@@ -125,7 +128,7 @@ public sealed class HeapUpkeepTests
     [Fact]
     public void The_threshold_climbs_back_after_enough_collections_of_ours_in_a_row_up_to_where_it_started()
     {
-        var pacer = new CollectionPacer(thresholdBytes: 4 * MiB, minThresholdBytes: 256 * 1024);
+        var pacer = Pacer();
         Assert.False(pacer.ShouldCollect(1, 0, 0));
         pacer.Collected(2, 0, 0);
         Assert.False(pacer.ShouldCollect(3, 0, MiB));
