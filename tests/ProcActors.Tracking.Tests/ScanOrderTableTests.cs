@@ -111,4 +111,65 @@ public sealed class ScanOrderTableTests
         Assert.False(table.Remove(Id(1), out _));
         Assert.True(Unsafe.IsNullRef(ref table.Find(Id(1))));
     }
+
+    [Fact]
+    public void A_newcomer_is_linked_in_where_the_scan_met_it_and_costs_no_index_lookup_from_the_next_scan_on()
+    {
+        var table = new ScanOrderTable<int>();
+        for (var pid = 1; pid <= 100; pid++) table.Add(Id(pid), pid);
+        table.Tidy();
+        for (var pid = 1; pid <= 50; pid++) Assert.Equal(pid, table.Find(Id(pid)));
+        Assert.True(Unsafe.IsNullRef(ref table.Find(Id(1000))));
+        table.Add(Id(1000), 1000);
+        for (var pid = 51; pid <= 100; pid++) Assert.Equal(pid, table.Find(Id(pid)));
+        Assert.Equal(0, table.IndexLookups);
+        table.Tidy();
+
+        for (var pid = 1; pid <= 50; pid++) Assert.Equal(pid, table.Find(Id(pid)));
+        Assert.Equal(1000, table.Find(Id(1000)));
+        for (var pid = 51; pid <= 100; pid++) Assert.Equal(pid, table.Find(Id(pid)));
+        Assert.Equal(0, table.IndexLookups);
+        // Stored at the end of the array all the same: no layout was needed for it.
+        Assert.Equal(Id(1000), table.IdAt(100));
+    }
+
+    [Fact]
+    public void Processes_that_exited_cost_the_scan_no_index_lookup_before_or_after_they_are_removed()
+    {
+        var table = new ScanOrderTable<int>();
+        for (var pid = 1; pid <= 100; pid++) table.Add(Id(pid), pid);
+        table.Tidy();
+        // 50 exited: still held while the scan passes it by.
+        for (var pid = 1; pid <= 100; pid++)
+        {
+            if (pid != 50) Assert.Equal(pid, table.Find(Id(pid)));
+        }
+        Assert.Equal(0, table.IndexLookups);
+        table.Remove(Id(50), out _);
+        // Ten in a row exited and were removed at once: the chain goes on through their empty slots.
+        for (var pid = 70; pid < 80; pid++) table.Remove(Id(pid), out _);
+        table.Tidy();
+        for (var pid = 1; pid <= 100; pid++)
+        {
+            if (pid != 50 && pid is not (>= 70 and < 80)) Assert.Equal(pid, table.Find(Id(pid)));
+        }
+        Assert.Equal(0, table.IndexLookups);
+        Assert.True(Unsafe.IsNullRef(ref table.Find(Id(75))));
+    }
+
+    [Fact]
+    public void Ahead_is_the_entry_the_scan_will_meet_next_in_the_chain_and_nothing_past_the_end()
+    {
+        var table = new ScanOrderTable<int>();
+        for (var pid = 1; pid <= 5; pid++) table.Add(Id(pid), pid);
+        table.Tidy();
+        Assert.Equal(1, table.Ahead(1));
+        Assert.Equal(2, table.Find(Id(2)));
+        table.Add(Id(9), 9);
+        Assert.Equal(3, table.Ahead(1));
+        Assert.Equal(5, table.Ahead(3));
+        Assert.True(Unsafe.IsNullRef(ref table.Ahead(4)));
+        table.Remove(Id(3), out _);
+        Assert.True(Unsafe.IsNullRef(ref table.Ahead(1)));
+    }
 }
