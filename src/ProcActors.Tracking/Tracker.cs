@@ -106,6 +106,13 @@ public sealed class Tracker : IProcSink
 
     void IProcSink.Observe(in ProcSample sample) => Observe(sample);
 
+    /// <summary>How many processes ahead the cache is asked for the one the scan will meet (see <see cref="CachePrefetch"/>).</summary>
+    /// <remarks>
+    /// 4: the time of ~4 processes' work covers a miss to memory. Measured at 10,000 processes (a tracker per group,
+    /// the cache flushed between cycles): 79 ns a process without, 62-65 with 4 or 8, 62-67 with 2.
+    /// </remarks>
+    private const int PrefetchDistance = 4;
+
     /// <summary>
     /// Counts a sample. Returns the process when this sample made it live in this cycle (its first sample in the cycle,
     /// and it stays tracked), so that a caller can note what it needs of each live process while it is in the cache;
@@ -120,6 +127,8 @@ public sealed class Tracker : IProcSink
         TrackedProc proc;
         if (!Unsafe.IsNullRef(ref slot))
         {
+            ref var ahead = ref _procs.Ahead(PrefetchDistance);
+            if (!Unsafe.IsNullRef(ref ahead)) CachePrefetch.Object(ahead.Proc, CachePrefetch.TrackedProcBytes);
             proc = slot.Proc;
             var first = slot.LastSeen != _cycle;
             // Its gauges are in already: a second sample in one cycle changes them.
