@@ -182,7 +182,7 @@ if section 4; then
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 {
 echo
-echo "## 4. Per cycle: update-latency (real pipeline, in-memory table, 1 % churn, 2 scans/s, 20 s), $REPEAT runs, median"
+echo "## 4. Per cycle: update-latency (real pipeline, in-memory table, 1 % churn, 2 scans/s, 20 s after its 60 s warm-up), $REPEAT runs, median"
 echo
 echo "| processes | allocated per cycle KiB (runs) | p99 ms (runs) | load average during |"
 echo "|---:|---:|---:|---|"

@@ -90,7 +90,7 @@ public static class Cli
           --duration D           run phase, e.g. 30s, 2m [30s; soak 2m]
           --rate R               open model: invocations per second [update-latency 2, soak 2, ask-local 10000, ask-remote 5000]
           --copies C             closed model instead: C copies in a loop (KeepConstant)
-          --warmup D             warm-up, results dropped [5s; scan, persist 2s]
+          --warmup D             warm-up, results dropped [5s; update-latency 60s (the JIT's tier-up); scan, persist 2s]
           --report-dir DIR       where reports go [load-tests/reports/<scenario>]
           --churn F              share of processes replaced each scan [0.01]
           --threaded-every K     every K-th process has 4 threads, 0 for none [10]

@@ -108,7 +108,8 @@ public sealed class LoadRunner
             {
                 var warm = new PhaseCollectors();
                 var warmUp = new PhaseRunner(scenario, metrics, _logger, warm, warmUp: true, cancellationToken);
-                await WithProgressAsync(scenario, "warm-up", scenario.WarmUpDuration, warmUp, warm, null, null,
+                // A timeline of its own, thrown away: the run's first tick must not be the first to run (and JIT) that code.
+                await WithProgressAsync(scenario, "warm-up", scenario.WarmUpDuration, warmUp, warm, [], null,
                     warmUp.RunAsync([scenario.LoadSimulations[0].For(scenario.WarmUpDuration)])).ConfigureAwait(false);
             }
 
