@@ -9,8 +9,11 @@ namespace ProcActors.Tracking;
 /// only then the hash index: a steady table is read front to back like an array, without a hash or a random access per
 /// process (at 10,000 processes the scanner's and the trackers' dictionary lookups were a fifth of the pipeline's
 /// profile). The scan order is a chain through the entries (each names the next): a newcomer is stored at the end of
-/// the array but linked in where the scan met it, so from the next scan on it costs no lookup through the index; an
-/// entry the scan passes by (a process that exited since) costs none either, since the entry after it is tried too.
+/// the array and linked in after the entry the scan met last, which is where the scan met it when it is added during
+/// the scan: from the next scan on it costs no lookup through the index. The scanner and the trackers add theirs after
+/// the scan (once named), so each of those costs the scans after it two lookups (itself and the entry after it) until
+/// the table is laid out again. An entry the scan passes by (a process that exited since) costs none, since the entry
+/// after it is tried too, and an emptied slot is passed through its link.
 /// The array is laid out again in scan order, and the chain with it, only when a quarter of its slots are empty or a
 /// scan needed the index for more than one lookup in 16 (the scan's order changed). Not thread-safe.
 /// </summary>
