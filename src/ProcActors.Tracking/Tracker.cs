@@ -109,7 +109,7 @@ public sealed class Tracker : IProcSink
     /// <summary>How many processes ahead the cache is asked for the one the scan will meet (see <see cref="CachePrefetch"/>).</summary>
     /// <remarks>
     /// 4: the time of ~4 processes' work covers a miss to memory. Measured at 10,000 processes (a tracker per group,
-    /// the cache flushed between cycles): 79 ns a process without, 62-65 with 4 or 8, 62-67 with 2.
+    /// the cache flushed between cycles): 79 ns a process without, 62-65 with a distance of 4 or 8.
     /// </remarks>
     private const int PrefetchDistance = 4;
 

@@ -64,7 +64,6 @@ public static class UpdateLatencyScenario
     /// </summary>
     public static double MaxAllocatedPerCycle(int processes) => 512 * 1024 * Math.Max(1.0, processes / 10_000.0);
 
-    /// <summary>The scenario shared by update-latency and soak: one invocation is one requested scan.</summary>
     /// <summary>
     /// update-latency's warm-up unless --warmup says otherwise: long enough for the JIT to have compiled the per-cycle
     /// code at its optimizing tier, so that the run measures the pipeline as an agent runs it, not its first minute.
@@ -76,6 +75,7 @@ public static class UpdateLatencyScenario
     /// </summary>
     public static readonly TimeSpan SteadyWarmUp = TimeSpan.FromSeconds(60);
 
+    /// <summary>The scenario shared by update-latency and soak: one invocation is one requested scan.</summary>
     public static ScenarioProps Create(string name, SyntheticOptions synthetic, LoadTestOptions options, Action<PipelineHost>? started = null,
         TimeSpan? defaultWarmUp = null)
     {
