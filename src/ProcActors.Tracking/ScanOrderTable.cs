@@ -15,7 +15,8 @@ namespace ProcActors.Tracking;
 /// the table is laid out again. An entry the scan passes by (a process that exited since) costs none, since the entry
 /// after it is tried too, and an emptied slot is passed through its link.
 /// The array is laid out again in scan order, and the chain with it, only when a quarter of its slots are empty or a
-/// scan needed the index for more than one lookup in 16 (the scan's order changed). Not thread-safe.
+/// scan needed the index for more than one lookup in 16 (newcomers added after scans, or the scan's order changed).
+/// Not thread-safe.
 /// </summary>
 internal sealed class ScanOrderTable<T>
 {
