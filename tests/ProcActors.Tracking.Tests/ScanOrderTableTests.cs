@@ -7,6 +7,15 @@ public sealed class ScanOrderTableTests
 {
     private static ProcId Id(int pid) => new(pid, (ulong)pid * 3);
 
+    /// <summary>A table of pids 1..<paramref name="count"/> (each holding its pid) in scan order, ready for a scan.</summary>
+    private static ScanOrderTable<int> Scanned(int count)
+    {
+        var table = new ScanOrderTable<int>();
+        for (var pid = 1; pid <= count; pid++) table.Add(Id(pid), pid);
+        table.Tidy();
+        return table;
+    }
+
     [Fact]
     public void Holds_the_same_as_a_dictionary_through_any_mix_of_lookups_births_exits_and_compactions()
     {
@@ -85,9 +94,7 @@ public sealed class ScanOrderTableTests
     [Fact]
     public void A_few_newcomers_out_of_place_leave_the_layout_alone()
     {
-        var table = new ScanOrderTable<int>();
-        for (var pid = 1; pid <= 200; pid++) table.Add(Id(pid), pid);
-        table.Tidy();
+        var table = Scanned(200);
         table.Add(Id(1000), 1000);
         table.Tidy();
         // Met between 100 and 101: two lookups through the index, not enough to lay the table out again.
@@ -115,9 +122,7 @@ public sealed class ScanOrderTableTests
     [Fact]
     public void A_newcomer_is_linked_in_where_the_scan_met_it_and_costs_no_index_lookup_from_the_next_scan_on()
     {
-        var table = new ScanOrderTable<int>();
-        for (var pid = 1; pid <= 100; pid++) table.Add(Id(pid), pid);
-        table.Tidy();
+        var table = Scanned(100);
         for (var pid = 1; pid <= 50; pid++) Assert.Equal(pid, table.Find(Id(pid)));
         Assert.True(Unsafe.IsNullRef(ref table.Find(Id(1000))));
         table.Add(Id(1000), 1000);
@@ -136,9 +141,7 @@ public sealed class ScanOrderTableTests
     [Fact]
     public void Processes_that_exited_cost_the_scan_no_index_lookup_before_or_after_they_are_removed()
     {
-        var table = new ScanOrderTable<int>();
-        for (var pid = 1; pid <= 100; pid++) table.Add(Id(pid), pid);
-        table.Tidy();
+        var table = Scanned(100);
         // 50 exited: still held while the scan passes it by.
         for (var pid = 1; pid <= 100; pid++)
         {
@@ -160,9 +163,7 @@ public sealed class ScanOrderTableTests
     [Fact]
     public void Ahead_is_the_entry_the_scan_will_meet_next_in_the_chain_and_nothing_past_the_end()
     {
-        var table = new ScanOrderTable<int>();
-        for (var pid = 1; pid <= 5; pid++) table.Add(Id(pid), pid);
-        table.Tidy();
+        var table = Scanned(5);
         Assert.Equal(1, table.Ahead(1));
         Assert.Equal(2, table.Find(Id(2)));
         table.Add(Id(9), 9);
