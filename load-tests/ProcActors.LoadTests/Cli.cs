@@ -87,7 +87,7 @@ public static class Cli
         options (defaults per scenario in brackets):
           --procs N              processes in the in-memory table [10000]
           --groups G             groups they belong to [100]
-          --duration D           run phase, e.g. 30s, 2m [30s; soak 2m]
+          --duration D           run phase, e.g. 30s, 2m [30s; update-latency 60s (120 cycles: a p99, not a maximum); soak 2m]
           --rate R               open model: invocations per second [update-latency 2, soak 2, ask-local 10000, ask-remote 5000]
           --copies C             closed model instead: C copies in a loop (KeepConstant)
           --warmup D             warm-up, results dropped [5s; update-latency 60s (the JIT's tier-up); scan, persist 2s]

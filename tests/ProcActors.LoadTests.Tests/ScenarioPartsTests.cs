@@ -85,6 +85,28 @@ public sealed class ScenarioPartsTests
     }
 
     [Fact]
+    public void Update_latency_by_default_runs_long_enough_that_its_p99_is_not_its_slowest_cycle()
+    {
+        // The runner's histogram (100 ns units), one cycle per millisecond value: 1 ms, 2 ms, ... n ms.
+        static double P99(int cycles)
+        {
+            var histogram = LatencyCollector.NewHistogram();
+            for (var ms = 1; ms <= cycles; ms++) histogram.RecordValue(ms * TimeSpan.TicksPerMillisecond);
+            return LatencyCollector.Latency(histogram).Percent99;
+        }
+
+        // A 20 s run at 2 cycles a second: the p99 is the slowest of its 40 cycles.
+        Assert.Equal(40, P99(40), 1);
+        var options = Cli.Parse(["update-latency"]);
+        var run = (InjectSimulation)Cli.Load(options, UpdateLatencyScenario.DefaultRate, UpdateLatencyScenario.SteadyDuration);
+        var cycles = (int)(run.Duration.TotalSeconds * run.Rate / run.Interval.TotalSeconds);
+        Assert.True(cycles >= 100, $"{cycles} cycles");
+        // Not the slowest, nor more than 1 % of the cycles above it.
+        var p99 = P99(cycles);
+        Assert.InRange(p99, cycles - Math.Ceiling(cycles / 100.0), cycles - 1 + 0.5);
+    }
+
+    [Fact]
     public void The_command_line_reads_durations_rates_and_rejects_mistakes()
     {
         var options = Cli.Parse(["update-latency", "--procs", "50000", "--duration", "2m", "--rate", "0.5", "--report-dir", "x", "--warmup", "0s"]);
