@@ -47,7 +47,7 @@ public sealed class ProcActorsClient : IAsyncDisposable
     {
         var (host, port) = ParseAgent(agent);
         var limit = timeout ?? DefaultTimeout;
-        var config = tls is null ? Config(host) : ConfigurationFactory.ParseString(RemoteTls.Hocon).WithFallback(Config(host));
+        var config = ConfigurationFactory.ParseString(tls is null ? DirectTcpTransport.Hocon : RemoteTls.Hocon).WithFallback(Config(host));
         var setup = ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
         var system = ActorSystem.Create("procactors-client", tls is null ? setup : setup.And(tls.Setup()));
         try

@@ -33,7 +33,9 @@ public static class FleetConfig
               split-brain-resolver.stable-after = {{((long)options.StableAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}}ms
             }
             """;
-        return ConfigurationFactory.ParseString(options.Tls is null ? typed : typed + "\n" + RemoteTls.Hocon)
+        // Plain TCP through the transport with fewer thread hand-offs unless asked otherwise; TLS through DotNetty's, which has it.
+        var transport = options.Tls is not null ? RemoteTls.Hocon : options.Transport == RemoteTransport.Direct ? DirectTcpTransport.Hocon : "";
+        return ConfigurationFactory.ParseString(typed + "\n" + transport)
             .WithFallback(ConfigurationFactory.ParseString(ProtocolSerializer.Hocon))
             .WithFallback(ConfigurationFactory.ParseString(ClusterHocon));
     }

@@ -71,7 +71,20 @@ public sealed record FleetOptions
     /// <summary>TLS between agents (--remote-tls-cert): null, plain TCP (loopback by default).</summary>
     public ProcActors.Protocol.RemoteTls? Tls { get; init; }
 
+    /// <summary>
+    /// What carries plain TCP (--remote-transport): the direct transport (fewer thread hand-offs per message, see
+    /// <see cref="ProcActors.Protocol.DirectTcpTransport"/>) or Akka's DotNetty one. TLS always goes through DotNetty's.
+    /// </summary>
+    public RemoteTransport Transport { get; init; } = RemoteTransport.Direct;
+
     public ClusterEndpoint Advertised => PublicHost is null ? Remote : Remote with { Host = PublicHost };
+}
+
+/// <summary>The transport of plain-TCP remoting; both speak the same frames, so nodes with either talk to each other.</summary>
+public enum RemoteTransport
+{
+    Direct,
+    DotNetty,
 }
 
 /// <summary>The roles every agent has: "agent" and its node name, so that membership events name the host.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ProcActors.Fleet;
 using ProcActors.Protocol;
 using ProcActors.Tracking.Grouping;
 
@@ -59,6 +60,9 @@ public static class AgentStartup
         if (options.NodeName is { } node && (node.Length == 0 || node.Any(char.IsControl)))
             throw new UsageException("-node-name: must be non-empty and printable");
         if (options.WebConfigFile is "") throw new UsageException("-web.config.file: empty path");
+        if (options.RemoteTransport is not null && options.Remote is null) throw new UsageException("-remote-transport: remoting is off (--remote none)");
+        if (options.RemoteTransport == RemoteTransport.Direct && options.RemoteTlsCert is not null)
+            throw new UsageException("-remote-transport direct has no TLS: with -remote-tls-cert the dotnetty transport carries it (leave -remote-transport out)");
         if (options.RemoteTlsCert is { } cert)
         {
             if (options.Remote is null) throw new UsageException("-remote-tls-cert: remoting is off (--remote none)");

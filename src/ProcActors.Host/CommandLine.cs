@@ -44,6 +44,8 @@ public sealed record AgentOptions
     /// <summary>--remote-tls-cert: TLS (mutual) between agents and with clients; null: plain TCP.</summary>
     public string? RemoteTlsCert { get; init; }
     public IReadOnlyList<ClusterEndpoint> SeedNodes { get; init; } = [];
+    /// <summary>--remote-transport; null: direct for plain TCP (TLS: DotNetty).</summary>
+    public RemoteTransport? RemoteTransport { get; init; }
     public ExitAccountingMode ExitAccounting { get; init; } = ExitAccountingMode.Auto;
 }
 
@@ -93,6 +95,8 @@ public static class CommandLine
         ["remote"] = new("HOST:PORT where this agent listens for the cluster, the CLI and clients, or none (default 127.0.0.1:4053: loopback only)", false,
             (o, v) => o with { Remote = v == "none" ? null : Address("remote", v)[0] }),
         ["remote-tls-cert"] = new("require TLS between agents (and from clients): the fleet's certificate with its key, PKCS#12 (password in $PROCACTORS_REMOTE_TLS_PASSWORD) or PEM; peers must present the same certificate or one the machine trusts", false, (o, v) => o with { RemoteTlsCert = v }),
+        ["remote-transport"] = new("what carries plain-TCP remoting: direct (one I/O thread, writes on the sender's thread: fewer thread wake-ups per message) or dotnetty (Akka's own); both speak the same frames, so agents with either join one cluster; TLS (--remote-tls-cert) always uses dotnetty (default direct)", false,
+            (o, v) => o with { RemoteTransport = Transport(v) }),
         ["remote-public"] = new("host name the other agents reach this one by, when it differs from --remote's (NAT, containers)", false, (o, v) => o with { RemotePublic = v }),
         ["seed-nodes"] = new("HOST:PORT[,HOST:PORT...] (or akka.tcp://procactors@HOST:PORT) of agents to join; none: a cluster of one", false,
             (o, v) => o with { SeedNodes = Address("seed-nodes", v) }),
@@ -150,6 +154,14 @@ public static class CommandLine
             throw new UsageException($"invalid value \"{value}\" for -{name}: {ex.Message}");
         }
     }
+    private static RemoteTransport Transport(string value) =>
+        value switch
+        {
+            "direct" => Fleet.RemoteTransport.Direct,
+            "dotnetty" => Fleet.RemoteTransport.DotNetty,
+            _ => throw new UsageException($"invalid value \"{value}\" for -remote-transport: direct or dotnetty"),
+        };
+
     private static ExitAccountingMode ExitMode(string value) =>
         value switch
         {

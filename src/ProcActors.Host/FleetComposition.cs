@@ -19,6 +19,7 @@ public static class FleetComposition
                 Seeds = options.SeedNodes,
                 NodeName = options.NodeName ?? Environment.MachineName,
                 Tls = options.RemoteTlsCert is { } cert ? RemoteTls.Load(cert) : null,
+                Transport = options.RemoteTransport ?? (options.RemoteTlsCert is null ? RemoteTransport.Direct : RemoteTransport.DotNetty),
             };
 
     public static void AddFleet(IServiceCollection services, AgentOptions options)

@@ -48,4 +48,17 @@ public sealed class QueryCommandTests
         Assert.Null(FleetComposition.CreateOptions(CommandLine.Parse(["--remote", "none"])));
         Assert.Equal(Fleet.FleetOptions.DefaultRemote, CommandLine.Parse([]).Remote);
     }
+
+    [Fact]
+    public void Plain_tcp_goes_through_the_direct_transport_unless_asked_and_tls_through_dotnetty()
+    {
+        Assert.Equal(Fleet.RemoteTransport.Direct, FleetComposition.CreateOptions(CommandLine.Parse([]))!.Transport);
+        Assert.Equal(Fleet.RemoteTransport.DotNetty, FleetComposition.CreateOptions(CommandLine.Parse(["--remote-transport", "dotnetty"]))!.Transport);
+        var direct = Fleet.FleetConfig.Build(FleetComposition.CreateOptions(CommandLine.Parse([]))!);
+        Assert.Equal(typeof(ProcActors.Protocol.DirectTcpTransport).FullName + ", ProcActors.Protocol", direct.GetString("akka.remote.dot-netty.tcp.transport-class"));
+        // Without the key Akka's reference configuration applies: DotNetty's TcpTransport.
+        var dotnetty = Fleet.FleetConfig.Build(FleetComposition.CreateOptions(CommandLine.Parse(["--remote-transport=dotnetty"]))!);
+        Assert.False(dotnetty.HasPath("akka.remote.dot-netty.tcp.transport-class"));
+        Assert.Contains("direct or dotnetty", Assert.Throws<UsageException>(() => CommandLine.Parse(["--remote-transport", "udp"])).Message, StringComparison.Ordinal);
+    }
 }

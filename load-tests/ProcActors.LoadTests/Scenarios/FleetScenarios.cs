@@ -47,7 +47,7 @@ public static class FleetScenarios
             .WithTestName("ask-remote")
             .WithNote("agent", options.Agent is null ? $"the built agent in another process, on a fixture tree of {procs} processes in {options.Groups} groups, scanned every {Format.Span(options.ScanInterval)}" : options.Agent)
             .WithNote("requests", $"odd invocations GetGroups, even ones GetTop({options.Top}, Cpu); client timeout 5 s; the client names the cycle of the answer it has, so within a cycle the agent answers Unchanged and the client returns that answer again")
-            .WithNote("transport", "Akka.Remote, DotNetty TCP over 127.0.0.1 between two processes; ProcActorsClient → the agent's gateway → its aggregator; binary protocol v2 (MessagePack)");
+            .WithNote("transport", "Akka.Remote over the direct TCP transport (the agent's and the client's default), 127.0.0.1 between two processes; ProcActorsClient → the agent's gateway → its aggregator; binary protocol v2 (MessagePack)");
     }
 
     public static LoadRunner AskFleet(LoadTestOptions options)
