@@ -75,9 +75,6 @@ public sealed class DirectTcpTransport : Akka.Remote.Transport.Transport
 
     public override string SchemeIdentifier => "tcp";
 
-    /// <summary>Connections open now (accepted and made), for tests and diagnostics.</summary>
-    public int Connections => _loop?.Count ?? 0;
-
     public override async Task<(Address, TaskCompletionSource<IAssociationEventListener>)> Listen()
     {
         var bindTo = new IPEndPoint(await ResolveAsync(_hostname).ConfigureAwait(false), _port);
@@ -288,7 +285,7 @@ internal sealed class DirectTcpHandle : AssociationHandle
                 _pending.Dequeue();
                 _pendingOffset = 0;
             }
-            if (Volatile.Read(ref _disassociating) != 0) _loop.Close(this, notify: true);
+            if (Volatile.Read(ref _disassociating) != 0) _loop.Close(this);
             return true;
         }
     }
@@ -343,8 +340,8 @@ internal sealed class DirectTcpHandle : AssociationHandle
         return true;
     }
 
-    /// <summary>Closes the socket once; tells Akka's reader when asked (the peer or the network ended it).</summary>
-    public void Closed(bool notify)
+    /// <summary>Closes the socket once and tells Akka's reader that the connection ended.</summary>
+    public void Closed()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         // Under the write lock: a writer that saw the handle open finishes its send before the socket goes.
@@ -360,7 +357,7 @@ internal sealed class DirectTcpHandle : AssociationHandle
             }
             _socket.Dispose();
         }
-        if (notify) _listener?.Notify(new Disassociated(DisassociateInfo.Unknown));
+        _listener?.Notify(new Disassociated(DisassociateInfo.Unknown));
     }
 
     /// <summary>Akka is done with the connection: what waits is still sent, then it is closed.</summary>
@@ -368,7 +365,7 @@ internal sealed class DirectTcpHandle : AssociationHandle
     public override void Disassociate()
     {
         Interlocked.Exchange(ref _disassociating, 1);
-        if (!HasPending) _loop.Close(this, notify: true);
+        if (!HasPending) _loop.Close(this);
         else _loop.Writable(this);
     }
 }
@@ -394,9 +391,8 @@ internal sealed class DirectTcpIoLoop
     private volatile IAssociationEventListener? _associations;
     private volatile bool _stopping;
     private int _poked;
-    private int _count;
 
-    private enum Change { Register, Read, Write, Close, CloseQuietly }
+    private enum Change { Register, Read, Write, Close }
 
     public DirectTcpIoLoop(DirectTcpTransport transport, Socket listener, ILoggingAdapter log)
     {
@@ -412,8 +408,6 @@ internal sealed class DirectTcpIoLoop
         _thread.Start();
     }
 
-    public int Count => Volatile.Read(ref _count);
-
     public void Accept(IAssociationEventListener associations)
     {
         _associations = associations;
@@ -426,19 +420,20 @@ internal sealed class DirectTcpIoLoop
 
     public void Writable(DirectTcpHandle handle) => Post(handle, Change.Write);
 
-    public void Close(DirectTcpHandle handle, bool notify) => Post(handle, notify ? Change.Close : Change.CloseQuietly);
+    /// <summary>Closes the connection on the I/O thread and tells Akka's reader that it ended.</summary>
+    public void Close(DirectTcpHandle handle) => Post(handle, Change.Close);
 
     public void Broken(DirectTcpHandle handle, SocketError error)
     {
         if (error is not (SocketError.ConnectionReset or SocketError.Shutdown or SocketError.ConnectionAborted or SocketError.OperationAborted))
             _log.Warning("Connection to {0} failed: {1}", handle.RemoteAddress, error);
-        Close(handle, notify: true);
+        Close(handle);
     }
 
     public void Refused(DirectTcpHandle handle, string why)
     {
         _log.Error("Closing the connection with {0}: {1}", handle.RemoteAddress, why);
-        Close(handle, notify: true);
+        Close(handle);
     }
 
     public void Stop()
@@ -498,7 +493,7 @@ internal sealed class DirectTcpIoLoop
                         while (_wake.Available > 0) _wake.Receive(buffer);
                     }
                     else if (socket == _listener) AcceptAll();
-                    else if (_handles.TryGetValue(socket, out var handle) && !Guarded(handle, static h => h.Read())) Remove(handle, notify: true);
+                    else if (_handles.TryGetValue(socket, out var handle) && !Guarded(handle, static h => h.Read())) Remove(handle);
                 }
                 foreach (var socket in write)
                 {
@@ -512,7 +507,7 @@ internal sealed class DirectTcpIoLoop
         {
             _log.Error(ex, "The remoting I/O thread failed; closing every connection");
         }
-        foreach (var handle in _handles.Values.ToList()) Remove(handle, notify: true);
+        foreach (var handle in _handles.Values.ToList()) Remove(handle);
         _listener.Dispose();
         _wake.Dispose();
         _poke.Dispose();
@@ -534,7 +529,7 @@ internal sealed class DirectTcpIoLoop
 #pragma warning restore CA1031
         {
             _log.Error(ex, "Closing the connection with {0} after an unexpected failure", handle.RemoteAddress);
-            Remove(handle, notify: true);
+            Remove(handle);
             return true;
         }
     }
@@ -548,14 +543,13 @@ internal sealed class DirectTcpIoLoop
             {
                 case Change.Register:
                     _handles[handle.Socket] = handle;
-                    Interlocked.Increment(ref _count);
                     break;
                 case Change.Write:
                     if (_handles.ContainsKey(handle.Socket) && handle.HasPending) _writing.Add(handle);
                     else if (_handles.ContainsKey(handle.Socket)) handle.Flush();
                     break;
-                case Change.Close or Change.CloseQuietly:
-                    Remove(handle, kind == Change.Close);
+                case Change.Close:
+                    Remove(handle);
                     break;
                 case Change.Read:
                     break; // the next poll includes it
@@ -563,11 +557,11 @@ internal sealed class DirectTcpIoLoop
         }
     }
 
-    private void Remove(DirectTcpHandle handle, bool notify)
+    private void Remove(DirectTcpHandle handle)
     {
-        if (_handles.Remove(handle.Socket)) Interlocked.Decrement(ref _count);
+        _handles.Remove(handle.Socket);
         _writing.Remove(handle);
-        handle.Closed(notify);
+        handle.Closed();
     }
 
     private void AcceptAll()
@@ -603,7 +597,6 @@ internal sealed class DirectTcpIoLoop
                 continue;
             }
             _handles[socket] = handle;
-            Interlocked.Increment(ref _count);
             _associations!.Notify(new InboundAssociation(handle));
         }
     }
