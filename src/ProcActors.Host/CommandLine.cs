@@ -154,6 +154,7 @@ public static class CommandLine
             throw new UsageException($"invalid value \"{value}\" for -{name}: {ex.Message}");
         }
     }
+
     private static RemoteTransport Transport(string value) =>
         value switch
         {

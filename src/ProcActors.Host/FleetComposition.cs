@@ -19,7 +19,8 @@ public static class FleetComposition
                 Seeds = options.SeedNodes,
                 NodeName = options.NodeName ?? Environment.MachineName,
                 Tls = options.RemoteTlsCert is { } cert ? RemoteTls.Load(cert) : null,
-                Transport = options.RemoteTransport ?? (options.RemoteTlsCert is null ? RemoteTransport.Direct : RemoteTransport.DotNetty),
+                // With TLS, FleetConfig uses DotNetty's transport whatever this says (AgentStartup refuses direct with it).
+                Transport = options.RemoteTransport ?? RemoteTransport.Direct,
             };
 
     public static void AddFleet(IServiceCollection services, AgentOptions options)
